@@ -1,0 +1,1 @@
+"""Providers that compute physics: built-in calculators and wrappers of external programs."""

@@ -1,0 +1,114 @@
+"""Command line: ``python -m fit FILE.yaml``, ``check FILE.yaml``, ``info RUN.h5``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from .errors import FitError
+
+COMMANDS = ("run", "check", "info")
+
+USAGE = """python -m fit FILE.yaml [--dry-run] [--output DIR|FILE.h5] [--seed N]
+                    [--resume | --overwrite] [--force] [-v | -q]
+       python -m fit check FILE.yaml
+       python -m fit info RUN.h5"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m fit", usage=USAGE,
+                                     description="Global fits from one YAML file.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the scan a YAML file describes")
+    run.add_argument("file", help="YAML run file")
+    run.add_argument("--dry-run", action="store_true",
+                     help="show what would be computed, by which provider, and stop")
+    run.add_argument("--output", help="output directory, or the .h5 file itself")
+    run.add_argument("--seed", type=int, help="random seed (overrides the YAML's)")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue an existing output")
+    mode.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    run.add_argument("--force", action="store_true",
+                     help="resume even if the YAML's physics changed since the output began")
+    check = sub.add_parser("check", help="validate a YAML file and its graph without running")
+    check.add_argument("file")
+    info = sub.add_parser("info", help="summarise a run's HDF5 file")
+    info.add_argument("file")
+    for p in (run, check, info):
+        p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+        p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    return parser
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S", stream=sys.stderr)
+
+
+def info_text(path: str) -> str:
+    """The summary printed by ``python -m fit info``."""
+    from .results import load
+
+    r = load(path)
+    n = len(r)
+    lines = [f"file: {r.path}", f"model: {r.attrs.get('model') or '-'}",
+             f"sampler: {r.attrs.get('sampler')} {r.attrs.get('sampler_options', '')}",
+             f"seed: {r.attrs.get('seed')}   started: {r.attrs.get('start_time')}"
+             + (f"   resumed: {', '.join(json.loads(r.attrs['resumed_at']))}"
+                if "resumed_at" in r.attrs else ""),
+             f"points: {n}   valid: {int(r.valid.sum())} ({r.valid.mean():.1%})" if n
+             else "points: 0"]
+    codes = r.invalid_codes()
+    if codes:
+        lines.append("invalid: " + ", ".join(f"{c} {k}" for c, k in codes.most_common()))
+    best = r.best()
+    if best is None:
+        lines.append("no valid point")
+        return "\n".join(lines)
+    lines.append(f"best point: id {r.point['id'][best]}, lnL = {r.loglike[best]:.6g}")
+    lines.append("  parameters:")
+    lines += [f"    {k:<20s} {v[best]:.6g}" for k, v in r.parameters.items()]
+    lines.append("  likelihood terms (lnL):")
+    lines += [f"    {k:<20s} {v[best]:.6g}" for k, v in r.terms.items()]
+    if r.timing:
+        lines.append("mean time per point by provider [ms]:")
+        lines += [f"    {k:<20s} {1e3 * np.mean(v):.3g}" for k, v in r.timing.items()]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "run")  # python -m fit FILE.yaml
+    args = _parser().parse_args(argv)
+    _setup_logging(args.verbose, args.quiet)
+    try:
+        if args.command == "info":
+            print(info_text(args.file))
+            return 0
+        from .run import prepare, run
+
+        if args.command == "check" or args.dry_run:
+            prepared = prepare(args.file)
+            if args.command == "check":
+                c = prepared.config
+                print(f"{c.source}: OK ({c.space.ndim} sampled parameters, "
+                      f"{len(c.likelihoods)} likelihood terms, sampler '{c.sampler.name}')")
+            else:
+                print(prepared.describe())
+            return 0
+        run(args.file, output=args.output, seed=args.seed, resume=args.resume,
+            overwrite=args.overwrite, force=args.force)
+        return 0
+    except FitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; the points written so far are in the output", file=sys.stderr)
+        return 130

@@ -1,0 +1,363 @@
+"""The YAML run file: structure, validation and the typed `RunConfig`.
+
+Every error names the file, the line and the key, and says what was expected.
+Names that need the registries (likelihood terms, samplers, providers) are
+checked later, by `fit.graph` and `fit.samplers`, with the same locations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError, one_of, suggest
+from .expressions import Expression, ExpressionError
+from .priors import Derived, Fixed, Gaussian, LogUniform, ParameterSpace, Prior, Uniform
+from .yamlio import MarkedDict, MarkedList, load_with_includes, plain
+
+TOP_KEYS = {
+    "model": "a short name or description of the model",
+    "parameters": "the model parameters and their priors",
+    "likelihoods": "the log-likelihood terms to add up",
+    "observables": "extra capabilities to compute and write for valid points",
+    "rules": "which provider serves a capability, and its options",
+    "sampler": "the sampler name and its options",
+    "output": "where and how the results are written",
+    "seed": "the random seed (an integer)",
+    "modules": "Python modules or .py files with your own providers",
+    "invalid_loglike": "log-likelihood given to invalid points (a large negative number)",
+    "provider_errors": "'invalidate' (default) or 'raise' for unexpected exceptions in providers",
+}
+
+PRIOR_KEYS = {
+    "uniform": {"range"},
+    "log": {"range"},
+    "gaussian": {"mean", "sigma", "range"},
+    "fixed": {"value"},
+    "derived": {"expr"},
+}
+LABEL_KEYS = {"prior", "latex", "unit"}
+OUTPUT_KEYS = {"dir", "file", "flush_seconds", "observables"}
+DEFAULT_FLOOR = -1.0e100
+
+
+@dataclass(frozen=True)
+class Where:
+    """Location of a key in the YAML files, for error messages."""
+
+    file: str
+    line: int
+    key: str
+
+    def error(self, message: str, key: str | None = None) -> ConfigError:
+        return ConfigError(message, file=self.file, line=self.line, key=key or self.key)
+
+
+@dataclass
+class Term:
+    name: str
+    options: dict[str, Any]
+    where: Where
+
+
+@dataclass
+class Rule:
+    capability: str
+    provider: str | None
+    options: dict[str, Any]
+    where: Where
+
+
+@dataclass
+class SamplerChoice:
+    name: str
+    options: dict[str, Any]
+    where: Where
+
+
+@dataclass
+class OutputConfig:
+    dir: Path
+    file: str
+    flush_seconds: float = 2.0
+    observables: list[str] | None = None  # glob patterns; None = every numeric capability
+
+    @property
+    def path(self) -> Path:
+        return self.dir / self.file
+
+
+@dataclass
+class RunConfig:
+    """A validated run file."""
+
+    source: Path
+    data: dict[str, Any]
+    space: ParameterSpace
+    likelihoods: list[Term]
+    sampler: SamplerChoice
+    output: OutputConfig
+    model: str = ""
+    observables: list[str] = field(default_factory=list)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    seed: int | None = None
+    modules: list[str] = field(default_factory=list)
+    invalid_loglike: float = DEFAULT_FLOOR
+    provider_errors: str = "invalidate"
+
+    def yaml_text(self) -> str:
+        """The fully resolved run file (includes merged), as written to the output."""
+        return yaml.safe_dump(self.data, sort_keys=False)
+
+    def physics_hash(self) -> str:
+        """Hash of everything that changes the meaning of a point (not output or sampler)."""
+        relevant = {k: v for k, v in self.data.items() if k not in ("output", "sampler", "seed")}
+        blob = json.dumps(relevant, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _where(container: MarkedDict | MarkedList, key: str | int, path: str) -> Where:
+    file, line = container.mark(key)
+    return Where(file, line, path)
+
+
+def _check_keys(mapping: MarkedDict, allowed: set[str] | dict, path: str, what: str) -> None:
+    for key in mapping:
+        if key not in allowed:
+            where = _where(mapping, key, f"{path}.{key}" if path else key)
+            raise where.error(f"unknown key '{key}'{suggest(key, allowed)}; {what} takes "
+                              f"{one_of(allowed)}")
+
+
+def _number(value: Any, where: Where, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise where.error(f"expected a number for {what}, got {value!r}")
+    if not math.isfinite(value):
+        raise where.error(f"expected a finite number for {what}, got {value!r}")
+    return float(value)
+
+
+def _range(spec: MarkedDict, path: str, *, positive: bool = False) -> tuple[float, float]:
+    where = _where(spec, "range", f"{path}.range")
+    value = spec["range"]
+    if not isinstance(value, list) or len(value) != 2:
+        raise where.error(f"expected a range [low, high], got {value!r}")
+    low, high = (_number(v, where, "a range bound") for v in value)
+    if not low < high:
+        what = "empty" if low == high else "reversed"
+        raise where.error(f"range [{low:g}, {high:g}] is {what}: expected low < high")
+    if positive and low <= 0:
+        raise where.error(f"a log prior needs a positive range, got [{low:g}, {high:g}]")
+    return low, high
+
+
+def _parameter(name: str, spec: Any, parent: MarkedDict) -> Prior | Fixed | Derived:
+    path = f"parameters.{name}"
+    where = _where(parent, name, path)
+    if isinstance(spec, bool):
+        raise where.error(f"expected a number or a prior mapping, got {spec!r}")
+    if isinstance(spec, int | float):
+        return Fixed(name, _number(spec, where, "a fixed value"))
+    if isinstance(spec, list):  # [low, high] shorthand for a uniform prior
+        spec = MarkedDict({"prior": "uniform", "range": spec}, origin=parent.mark(name))
+    if not isinstance(spec, MarkedDict):
+        raise where.error(f"expected a number, a range [low, high] or a mapping with "
+                          f"'prior:', got {spec!r}")
+    kind = spec.get("prior")
+    if kind is None:
+        kind = "derived" if "expr" in spec else "fixed" if "value" in spec else None
+    if kind not in PRIOR_KEYS:
+        w = _where(spec, "prior", f"{path}.prior")
+        got = f"'{kind}'" if kind is not None else "nothing"
+        raise w.error(f"unknown prior {got}{suggest(str(kind), PRIOR_KEYS)}; expected "
+                      f"{one_of(PRIOR_KEYS)}")
+    _check_keys(spec, PRIOR_KEYS[kind] | LABEL_KEYS, path, f"a '{kind}' prior")
+    required = PRIOR_KEYS[kind] - ({"range"} if kind == "gaussian" else set())
+    missing = sorted(required - set(spec))
+    if missing:
+        raise where.error(f"a '{kind}' prior needs {', '.join(missing)}")
+    labels = {"latex": str(spec.get("latex", "")), "unit": str(spec.get("unit", ""))}
+    if kind == "uniform":
+        low, high = _range(spec, path)
+        return Uniform(name, low=low, high=high, **labels)
+    if kind == "log":
+        low, high = _range(spec, path, positive=True)
+        return LogUniform(name, low=low, high=high, **labels)
+    if kind == "gaussian":
+        mean = _number(spec["mean"], _where(spec, "mean", f"{path}.mean"), "the mean")
+        sigma = _number(spec["sigma"], _where(spec, "sigma", f"{path}.sigma"), "sigma")
+        if sigma <= 0:
+            raise _where(spec, "sigma", f"{path}.sigma").error(
+                f"sigma must be positive, got {sigma:g}")
+        low, high = _range(spec, path) if "range" in spec else (-math.inf, math.inf)
+        return Gaussian(name, mean=mean, sigma=sigma, low=low, high=high, **labels)
+    if kind == "fixed":
+        return Fixed(name, _number(spec["value"], _where(spec, "value", f"{path}.value"),
+                                   "a fixed value"), **labels)
+    expr_where = _where(spec, "expr", f"{path}.expr")
+    if not isinstance(spec["expr"], str):
+        raise expr_where.error(f"expected an expression string, got {spec['expr']!r}")
+    try:
+        return Derived(name, Expression(spec["expr"]), **labels)
+    except ExpressionError as exc:
+        raise expr_where.error(str(exc)) from None
+
+
+def _parameters(data: MarkedDict) -> ParameterSpace:
+    params = data.get("parameters")
+    where = _where(data, "parameters", "parameters")
+    if not isinstance(params, MarkedDict) or not params:
+        raise where.error("expected a mapping of parameter names to priors")
+    built = [_parameter(str(name), spec, params) for name, spec in params.items()]
+    for p in built:
+        if not p.name.isidentifier():
+            raise _where(params, p.name, f"parameters.{p.name}").error(
+                "parameter names must be identifiers (letters, digits, underscores)")
+    try:
+        return ParameterSpace(
+            sampled=[p for p in built if isinstance(p, Prior)],
+            fixed=[p for p in built if isinstance(p, Fixed)],
+            derived=[p for p in built if isinstance(p, Derived)])
+    except ExpressionError as exc:
+        raise _where(params, exc.name, f"parameters.{exc.name}").error(str(exc)) from None
+
+
+def _named_entries(value: Any, container: MarkedDict, key: str) -> list[Term]:
+    """``[a, b]``, ``[{a: {opts}}, b]`` or ``{a: {opts}, b: null}`` -> terms."""
+    where = _where(container, key, key)
+    items: list[tuple[str, Any, Where]] = []
+    if isinstance(value, MarkedList):
+        for i, item in enumerate(value):
+            w = _where(value, i, f"{key}[{i}]")
+            if isinstance(item, str):
+                items.append((item, None, w))
+            elif isinstance(item, MarkedDict) and len(item) == 1:
+                name = next(iter(item))
+                items.append((name, item[name], Where(w.file, w.line, f"{key}.{name}")))
+            else:
+                raise w.error("expected a name or a one-key mapping 'name: {options}'")
+    elif isinstance(value, MarkedDict):
+        items = [(n, v, _where(value, n, f"{key}.{n}")) for n, v in value.items()]
+    else:
+        raise where.error(f"expected a list of names or a mapping of names to options, "
+                          f"got {value!r}")
+    terms = []
+    for name, options, w in items:
+        if options is not None and not isinstance(options, MarkedDict):
+            raise w.error(f"expected a mapping of options, got {options!r}")
+        terms.append(Term(name, options if options is not None else MarkedDict(), w))
+    names = [t.name for t in terms]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise where.error(f"'{dupes[0]}' is listed more than once")
+    return terms
+
+
+def _rules(data: MarkedDict) -> dict[str, Rule]:
+    rules = data.get("rules") or MarkedDict()
+    if not isinstance(rules, MarkedDict):
+        raise _where(data, "rules", "rules").error(
+            "expected a mapping 'capability: provider' or 'capability: {provider:, options:}'")
+    out = {}
+    for cap, value in rules.items():
+        where = _where(rules, cap, f"rules.{cap}")
+        if isinstance(value, str):
+            out[cap] = Rule(cap, value, {}, where)
+            continue
+        if not isinstance(value, MarkedDict):
+            raise where.error(f"expected a provider name or a mapping with 'provider:' and "
+                              f"'options:', got {value!r}")
+        _check_keys(value, {"provider", "options"}, f"rules.{cap}", "a rule")
+        options = value.get("options") or MarkedDict()
+        if not isinstance(options, MarkedDict):
+            raise _where(value, "options", f"rules.{cap}.options").error(
+                "expected a mapping of options")
+        provider = value.get("provider")
+        if provider is not None and not isinstance(provider, str):
+            raise _where(value, "provider", f"rules.{cap}.provider").error(
+                "expected a provider name")
+        out[cap] = Rule(cap, provider, options, where)
+    return out
+
+
+def _sampler(data: MarkedDict) -> SamplerChoice:
+    value = data.get("sampler", "random")
+    where = _where(data, "sampler", "sampler")
+    if isinstance(value, str):
+        return SamplerChoice(value, MarkedDict(origin=(where.file, where.line)), where)
+    if not isinstance(value, MarkedDict) or not isinstance(value.get("name"), str):
+        raise where.error("expected a sampler name or a mapping with 'name:' and its options")
+    options = MarkedDict({k: v for k, v in value.items() if k != "name"}, origin=value.origin)
+    options.marks = {k: m for k, m in value.marks.items() if k != "name"}
+    return SamplerChoice(value["name"], options, _where(value, "name", "sampler.name"))
+
+
+def _output(data: MarkedDict, source: Path) -> OutputConfig:
+    value = data.get("output") or MarkedDict()
+    where = _where(data, "output", "output")
+    if isinstance(value, str):
+        value = MarkedDict({"dir": value}, origin=(where.file, where.line))
+    if not isinstance(value, MarkedDict):
+        raise where.error("expected a mapping with 'dir:' and optionally 'file:'")
+    _check_keys(value, OUTPUT_KEYS, "output", "output")
+    out = OutputConfig(dir=Path(value.get("dir", f"runs/{source.stem}")),
+                       file=str(value.get("file", f"{source.stem}.h5")))
+    if "flush_seconds" in value:
+        out.flush_seconds = _number(value["flush_seconds"],
+                                    _where(value, "flush_seconds", "output.flush_seconds"),
+                                    "flush_seconds")
+    if "observables" in value:
+        obs = value["observables"]
+        if obs == "all":
+            obs = None
+        elif not isinstance(obs, list) or not all(isinstance(o, str) for o in obs):
+            raise _where(value, "observables", "output.observables").error(
+                "expected 'all' or a list of capability names (glob patterns allowed)")
+        out.observables = obs
+    return out
+
+
+def _string_list(data: MarkedDict, key: str) -> list[str]:
+    value = data.get(key) or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _where(data, key, key).error("expected a list of names")
+    return list(value)
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read, merge and validate a run file. Raises `ConfigError` on any problem."""
+    source = Path(path)
+    data = load_with_includes(source)
+    _check_keys(data, TOP_KEYS, "", "a run file")
+    if "likelihoods" not in data:
+        raise ConfigError("missing 'likelihoods:' (the log-likelihood terms to add up)",
+                          file=str(source), line=1, key="likelihoods")
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise _where(data, "seed", "seed").error(f"expected a non-negative integer, got {seed!r}")
+    floor = data.get("invalid_loglike", DEFAULT_FLOOR)
+    if isinstance(floor, bool) or not isinstance(floor, int | float):
+        raise _where(data, "invalid_loglike", "invalid_loglike").error(
+            f"expected a number, got {floor!r}")
+    errors = data.get("provider_errors", "invalidate")
+    if errors not in ("invalidate", "raise"):
+        raise _where(data, "provider_errors", "provider_errors").error(
+            f"expected 'invalidate' or 'raise', got {errors!r}")
+    model = data.get("model", "")
+    if not isinstance(model, str):
+        raise _where(data, "model", "model").error(f"expected a string, got {model!r}")
+    return RunConfig(
+        source=source, data=plain(data), space=_parameters(data),
+        likelihoods=_named_entries(data["likelihoods"], data, "likelihoods"),
+        sampler=_sampler(data), output=_output(data, source), model=model,
+        observables=_string_list(data, "observables"), rules=_rules(data), seed=seed,
+        modules=_string_list(data, "modules"), invalid_loglike=float(floor),
+        provider_errors=errors)

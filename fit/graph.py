@@ -1,0 +1,150 @@
+"""The dependency graph: from the requested likelihood terms down to the parameters.
+
+Resolved once, before the scan: each needed capability gets exactly one
+provider (chosen by ``rules:`` where several could serve it); a missing or
+ambiguous capability, an unknown provider, or a cycle is an error that names
+the capability and, where it helps, the YAML rule that would fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .config import RunConfig, Where
+from .errors import ResolutionError, one_of, suggest
+from .providers import BoundProvider, ProviderSpec, Registry
+
+#: the capability that hands a provider all parameters as one dict
+ALL_PARAMETERS = "params"
+
+
+@dataclass
+class Graph:
+    """Resolved providers, the likelihood terms and the extra observables."""
+
+    providers: dict[str, BoundProvider]          # capability -> provider
+    terms: list[str]
+    observables: list[str]
+    parameters: list[str]
+    closures: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for target in (*self.terms, *self.observables):
+            self.closures[target] = self._closure(target)
+
+    def _closure(self, target: str) -> list[str]:
+        """Capabilities needed for ``target``, each after the ones it needs."""
+        order: list[str] = []
+
+        def visit(cap: str) -> None:
+            if cap in order or cap not in self.providers:
+                return
+            for need in self.providers[cap].needs:
+                visit(need)
+            order.append(cap)
+
+        visit(target)
+        return order
+
+    def programs(self) -> list[tuple[str, str]]:
+        """(provider, program) pairs of the external programs the run would call."""
+        return [(p.name, prog) for p in self.providers.values() for prog in p.spec.programs]
+
+    def describe(self) -> str:
+        """The evaluation plan, as printed by ``--dry-run``."""
+        lines = [f"parameters ({len(self.parameters)}): {', '.join(self.parameters)}", ""]
+        lines.append("likelihood terms, each with the providers it runs (in order):")
+        done: set[str] = set()
+        for target in (*self.terms, *self.observables):
+            head = "term" if target in self.terms else "observable"
+            lines.append(f"  {head} {target}")
+            for cap in self.closures[target]:
+                p = self.providers[cap]
+                mark = "  (already computed)" if cap in done else ""
+                vec = "vectorised" if p.vectorised else "per point"
+                needs = ", ".join(p.needs) or "-"
+                lines.append(f"    {cap:<22s} <- {p.name} [{p.spec.module}, {vec}] "
+                             f"needs: {needs}{mark}")
+                if p.options:
+                    lines.append(f"    {'':<22s}    options: {p.options}")
+                done.add(cap)
+        programs = self.programs()
+        lines.append("")
+        lines.append("external programs: " + (", ".join(f"{prog} (by {name})"
+                                                     for name, prog in programs) or "none"))
+        return "\n".join(lines)
+
+
+def _rule_hint(capability: str, candidates: list[ProviderSpec]) -> str:
+    return (f"\nadd a rule to the YAML to choose one:\n  rules:\n    {capability}: "
+            f"{candidates[0].name}")
+
+
+def _choose(capability: str, needed_by: str, registry: Registry, config: RunConfig,
+            kind: str | None) -> ProviderSpec:
+    candidates = registry.providers_of(capability)
+    if kind is not None:
+        candidates = [c for c in candidates if c.kind == kind]
+    rule = config.rules.get(capability)
+    if not candidates:
+        known = registry.capabilities(kind)
+        what = "likelihood term" if kind == "likelihood" else "capability"
+        raise ResolutionError(
+            f"no provider for the {what} '{capability}' (needed by {needed_by})"
+            f"{suggest(capability, known)}; known {what}s: {one_of(known)}")
+    if rule is not None and rule.provider is not None:
+        chosen = [c for c in candidates if c.name == rule.provider]
+        if not chosen:
+            raise rule.where.error(
+                f"provider '{rule.provider}' does not provide '{capability}'"
+                f"{suggest(rule.provider, [c.name for c in candidates])}; candidates: "
+                f"{one_of(c.name for c in candidates)}", key=f"rules.{capability}")
+        return chosen[0]
+    if len(candidates) > 1:
+        ordered = sorted(candidates, key=lambda c: c.name)
+        raise ResolutionError(
+            f"capability '{capability}' (needed by {needed_by}) has {len(candidates)} "
+            f"providers: {', '.join(c.name for c in ordered)}.{_rule_hint(capability, ordered)}")
+    return candidates[0]
+
+
+def resolve(config: RunConfig, registry: Registry) -> Graph:
+    """Build the graph for a run. Raises `ResolutionError` or `ConfigError`."""
+    parameters = config.space.names
+    leaves = set(parameters) | {ALL_PARAMETERS}
+    providers: dict[str, BoundProvider] = {}
+    options = {t.name: (t.options, t.where) for t in config.likelihoods}
+    for cap, rule in config.rules.items():
+        if cap not in registry.capabilities():
+            known = registry.capabilities()
+            raise rule.where.error(f"no provider serves the capability '{cap}'"
+                                   f"{suggest(cap, known)}")
+        options.setdefault(cap, (rule.options, rule.where))
+
+    def bind(cap: str, needed_by: str, kind: str | None, path: list[str]) -> None:
+        if cap in leaves:
+            return
+        if cap in path:
+            cycle = " -> ".join([*path[path.index(cap):], cap])
+            raise ResolutionError(f"the providers form a cycle: {cycle}")
+        if cap in providers:
+            return
+        spec = _choose(cap, needed_by, registry, config, kind)
+        opts, where = options.get(cap, ({}, Where(str(config.source), 0, "")))
+        key = where.key if cap in {t.name for t in config.likelihoods} else f"rules.{cap}.options"
+        bound = spec.setup(opts, where=(where.file, where.line), key=key)
+        for need in bound.needs:
+            bind(need, f"provider '{spec.name}'", None, [*path, cap])
+        providers[cap] = bound
+
+    known_terms = registry.capabilities("likelihood")
+    for term in config.likelihoods:
+        if term.name not in known_terms:
+            raise term.where.error(f"unknown likelihood '{term.name}'"
+                                   f"{suggest(term.name, known_terms)}; known likelihoods: "
+                                   f"{one_of(known_terms)}")
+        bind(term.name, "the likelihoods list", "likelihood", [])
+    for obs in config.observables:
+        bind(obs, "the observables list", None, [])
+    return Graph(providers, [t.name for t in config.likelihoods], list(config.observables),
+                 parameters)

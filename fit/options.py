@@ -1,0 +1,96 @@
+"""Typed options from YAML, bound to the keyword arguments of a Python callable.
+
+Providers and samplers declare their options as keyword-only arguments with
+defaults and type hints; this module checks what the YAML gives against them,
+so documentation, defaults and validation live in one place.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from types import UnionType
+from typing import Any
+
+from .errors import ConfigError, one_of, suggest
+
+_SIMPLE = {float: (int, float), int: (int,), str: (str,), bool: (bool,), list: (list,),
+           dict: (dict,)}
+
+
+def declared_options(target: Callable) -> dict[str, inspect.Parameter]:
+    """Keyword-only parameters of a function, or of a class's ``__init__``."""
+    func = target.__init__ if inspect.isclass(target) else target
+    params = inspect.signature(func).parameters.values()
+    return {p.name: p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
+def _type_hints(target: Callable) -> dict[str, Any]:
+    func = target.__init__ if inspect.isclass(target) else target
+    try:
+        return typing.get_type_hints(func)
+    except (NameError, TypeError):
+        return {}
+
+
+def _accepts(hint: Any, value: Any) -> bool:
+    """Whether a YAML value fits a simple type hint (unknown hints accept anything)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, UnionType):
+        return any(_accepts(h, value) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    base = origin or hint
+    if base in _SIMPLE:
+        if isinstance(value, bool) and base is not bool:
+            return False
+        return isinstance(value, _SIMPLE[base])
+    return True
+
+
+def _hint_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
+
+
+def bind_options(target: Callable, options: Mapping[str, Any] | None, *, what: str,
+                 where: tuple[str, int] = ("", 0), key: str = "") -> dict[str, Any]:
+    """Check YAML ``options`` against ``target``'s keyword-only arguments.
+
+    Returns the options as keyword arguments. Unknown names, missing required
+    options and wrong types raise `ConfigError` naming ``what`` and the key.
+    """
+    options = dict(options or {})
+    declared = declared_options(target)
+    hints = _type_hints(target)
+    file, line = where
+    marks = getattr(options, "marks", {})
+    for name, value in options.items():
+        if name not in declared:
+            raise ConfigError(
+                f"{what} has no option '{name}'{suggest(name, declared)}; valid options: "
+                f"{one_of(declared)}", file=file, line=marks.get(name, (file, line))[1],
+                key=f"{key}.{name}" if key else name)
+        hint = hints.get(name)
+        if hint is not None and not _accepts(hint, value):
+            raise ConfigError(f"{what} option '{name}' expects {_hint_name(hint)}, got "
+                              f"{type(value).__name__} {value!r}", file=file, line=line,
+                              key=f"{key}.{name}" if key else name)
+    missing = [n for n, p in declared.items() if p.default is inspect.Parameter.empty
+               and n not in options]
+    if missing:
+        raise ConfigError(f"{what} needs option(s) {', '.join(missing)}", file=file, line=line,
+                          key=key or None)
+    return {n: float(v) if hints.get(n) is float and isinstance(v, int) else v
+            for n, v in options.items()}
+
+
+def describe_options(target: Callable) -> list[str]:
+    """``name: type = default`` lines for documentation and ``--dry-run``."""
+    hints = _type_hints(target)
+    lines = []
+    for name, p in declared_options(target).items():
+        default = "required" if p.default is inspect.Parameter.empty else repr(p.default)
+        hint = _hint_name(hints[name]) if name in hints else "any"
+        lines.append(f"{name}: {hint} = {default}")
+    return lines

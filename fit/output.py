@@ -1,0 +1,199 @@
+"""The run's HDF5 file: every evaluated point, appended in chunks.
+
+Layout (one 1-D dataset per quantity, one entry per point, all of equal length):
+
+    /point/id, valid, code, reason, rank, loglike, time
+    /parameters/<name>        every parameter (sampled, fixed, derived)
+    /cube/<name>              unit-cube coordinate of each sampled parameter
+    /loglike/<term>           each likelihood term (NaN where not computed)
+    /observables/<capability>[/<key>]   numeric capabilities (NaN where not computed)
+    /timing/<provider>        wall time per provider [s]
+    /sampler/<column>         sampler-specific columns (e.g. weights)
+
+Root attributes hold the resolved YAML, its hash, package versions, the seed
+and start time. The file is opened, appended to and closed at every flush,
+and ``/point/id`` is written last: a run killed at any moment leaves a file
+that opens and holds every flushed point, and readers take the length of
+``/point/id`` as the number of points.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from .errors import OutputError
+from .evaluate import PointBatch
+
+LAYOUT_VERSION = 1
+STRING = h5py.string_dtype()
+ID = "point/id"
+
+
+@dataclass
+class ResumeState:
+    """What a resumed run needs to know about the points already written."""
+
+    n_points: int = 0
+    next_id: int = 0
+
+
+def _fill(path: str, dtype: np.dtype) -> Any:
+    if dtype == STRING or dtype.kind == "O":
+        return ""
+    if path.startswith("timing/"):
+        return 0
+    return np.nan if dtype.kind == "f" else 0
+
+
+class RunWriter:
+    """Buffers points and appends them to the HDF5 file (rank 0 only)."""
+
+    def __init__(self, path: Path, state: ResumeState, *, flush_seconds: float = 2.0,
+                 flush_rows: int = 50_000):
+        self.path = Path(path)
+        self.state = state
+        self.flush_seconds = flush_seconds
+        self.flush_rows = flush_rows
+        self._buffer: list[dict[str, np.ndarray]] = []
+        self._buffered = 0
+        self._last_flush = time.monotonic()
+
+    @classmethod
+    def create(cls, path: Path, attributes: dict[str, Any], *, overwrite: bool = False,
+               flush_seconds: float = 2.0) -> RunWriter:
+        """Start a new file; refuse to replace an existing one unless ``overwrite``."""
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise OutputError(f"output {path} exists: pass --resume to continue that run or "
+                              f"--overwrite to replace it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with h5py.File(path, "w") as f:
+            for key, value in attributes.items():
+                f.attrs[key] = value
+            f.attrs["layout_version"] = LAYOUT_VERSION
+            f.attrs["start_time"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            f.create_dataset(ID, shape=(0,), maxshape=(None,), dtype="i8", chunks=(4096,))
+        return cls(path, ResumeState(), flush_seconds=flush_seconds)
+
+    @classmethod
+    def resume(cls, path: Path, physics_hash: str, *, force: bool = False,
+               flush_seconds: float = 2.0) -> RunWriter:
+        """Reopen a file to append to it, after checking it belongs to the same run."""
+        path = Path(path)
+        if not path.exists():
+            raise OutputError(f"cannot resume: {path} does not exist (drop --resume to start)")
+        try:
+            with h5py.File(path, "a") as f:
+                old = f.attrs.get("physics_hash", "")
+                if old != physics_hash and not force:
+                    raise OutputError(
+                        f"cannot resume {path}: it was written with a different model, "
+                        f"parameters or likelihoods (hash {old} vs {physics_hash}); use "
+                        f"--force to resume anyway or --overwrite to start again")
+                ids = f[ID][:]
+                resumes = json.loads(f.attrs.get("resumed_at", "[]"))
+                resumes.append(datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                f.attrs["resumed_at"] = json.dumps(resumes)
+        except OSError as exc:
+            raise OutputError(f"cannot open {path} to resume: {exc}") from None
+        state = ResumeState(n_points=len(ids), next_id=int(ids.max()) + 1 if len(ids) else 0)
+        return cls(path, state, flush_seconds=flush_seconds)
+
+    def append(self, batch: PointBatch, *, cube: np.ndarray, cube_names: list[str],
+               rank: np.ndarray, extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Queue a batch of points; returns the ids given to them."""
+        n = len(batch)
+        ids = np.arange(self.state.next_id, self.state.next_id + n)
+        self.state.next_id += n
+        self.state.n_points += n
+        columns: dict[str, np.ndarray] = {
+            "point/valid": batch.valid, "point/code": batch.code.astype(object),
+            "point/reason": batch.reason.astype(object), "point/rank": np.asarray(rank),
+            "point/loglike": batch.loglike, "point/time": batch.time,
+        }
+        for group, data in (("parameters", batch.params), ("loglike", batch.terms),
+                            ("observables", batch.observables), ("timing", batch.timing),
+                            ("sampler", extra or {})):
+            for name, values in data.items():
+                columns[f"{group}/{name}"] = np.asarray(values)
+        for i, name in enumerate(cube_names):
+            columns[f"cube/{name}"] = cube[:, i]
+        columns[ID] = ids
+        self._buffer.append(columns)
+        self._buffered += n
+        if (self._buffered >= self.flush_rows
+                or time.monotonic() - self._last_flush >= self.flush_seconds):
+            self.flush()
+        return ids
+
+    def flush(self) -> None:
+        """Append the buffered points to the file and close it again."""
+        if not self._buffer:
+            return
+        names = dict.fromkeys(k for columns in self._buffer for k in columns)
+        with h5py.File(self.path, "a") as f:
+            committed = f[ID].shape[0]  # rows of a flush cut short by a kill are overwritten
+            total = committed + self._buffered
+            for name in names:
+                if name == ID:
+                    continue
+                values = self._joined(name)
+                if name not in f:
+                    dtype = STRING if values.dtype.kind in "OU" else values.dtype
+                    f.create_dataset(name, shape=(committed, *values.shape[1:]),
+                                     maxshape=(None, *values.shape[1:]), dtype=dtype,
+                                     chunks=(4096, *values.shape[1:]),
+                                     fillvalue=_fill(name, np.dtype(dtype)))
+                f[name].resize(total, axis=0)
+                f[name][committed:] = values
+            for name in _datasets(f):  # columns this chunk lacks keep their fill value
+                if name != ID and f[name].shape[0] != total:
+                    f[name].resize(total, axis=0)
+            f[ID].resize(total, axis=0)
+            f[ID][committed:] = self._joined(ID)
+        self._buffer, self._buffered = [], 0
+        self._last_flush = time.monotonic()
+
+    def _joined(self, name: str) -> np.ndarray:
+        parts = []
+        for columns in self._buffer:
+            n = len(columns[ID])
+            if name in columns:
+                parts.append(columns[name])
+            else:
+                like = next(c[name] for c in self._buffer if name in c)
+                fill = "" if like.dtype.kind in "OU" else _fill(name, like.dtype)
+                parts.append(np.full((n, *like.shape[1:]), fill, dtype=like.dtype))
+        return np.concatenate(parts)
+
+    def close(self) -> None:
+        self.flush()
+
+
+def _datasets(f: h5py.File) -> list[str]:
+    names: list[str] = []
+    f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+    return names
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape the numbers, for provenance."""
+    import importlib.metadata
+    import platform
+
+    out = {"python": platform.python_version()}
+    for package in ("fit", "numpy", "scipy", "h5py", "pyyaml", "asteval", "mpi4py", "dynesty",
+                    "emcee", "pymultinest", "pyslha"):
+        try:
+            out[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out

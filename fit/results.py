@@ -1,0 +1,125 @@
+"""Reading a run's HDF5 file back: arrays by name, or a pandas DataFrame.
+
+    >>> from fit.results import load
+    >>> r = load("runs/gaussian/gaussian.h5")
+    >>> r.parameters["x1"], r.loglike, r.terms["gaussian"], r.valid
+    >>> df = r.to_pandas()          # one column per dataset, 'group/name'
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from .errors import OutputError
+
+GROUPS = ("parameters", "cube", "loglike", "observables", "timing", "sampler")
+
+
+@dataclass
+class Results:
+    """All points of one run. Arrays have one entry per point, in the order written."""
+
+    path: Path
+    attrs: dict[str, Any]
+    point: dict[str, np.ndarray]
+    parameters: dict[str, np.ndarray] = field(default_factory=dict)
+    cube: dict[str, np.ndarray] = field(default_factory=dict)
+    terms: dict[str, np.ndarray] = field(default_factory=dict)
+    observables: dict[str, np.ndarray] = field(default_factory=dict)
+    timing: dict[str, np.ndarray] = field(default_factory=dict)
+    sampler: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.point["id"])
+
+    @property
+    def loglike(self) -> np.ndarray:
+        """Total log-likelihood (the floor for invalid points)."""
+        return self.point["loglike"]
+
+    @property
+    def valid(self) -> np.ndarray:
+        return self.point["valid"].astype(bool)
+
+    @property
+    def config(self) -> str:
+        """The resolved YAML the run was started with."""
+        return str(self.attrs.get("config", ""))
+
+    @property
+    def labels(self) -> dict[str, tuple[str, str]]:
+        return {k: tuple(v) for k, v in json.loads(self.attrs.get("labels", "{}")).items()}
+
+    def best(self) -> int | None:
+        """Index of the valid point with the highest log-likelihood (None if none is valid)."""
+        if not self.valid.any():
+            return None
+        ll = np.where(self.valid, self.loglike, -np.inf)
+        return int(np.argmax(ll))
+
+    def invalid_codes(self) -> Counter:
+        """How many points each invalidation code removed."""
+        return Counter(str(c) for c in self.point["code"][~self.valid])
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every 1-D dataset as ``'group/name'`` -> array (multi-dimensional ones flattened)."""
+        out: dict[str, np.ndarray] = {f"point/{k}": v for k, v in self.point.items()}
+        for group in GROUPS:
+            for name, values in getattr(self, "terms" if group == "loglike" else group).items():
+                if values.ndim == 1:
+                    out[f"{group}/{name}"] = values
+                else:
+                    flat = values.reshape(len(values), -1)
+                    for j in range(flat.shape[1]):
+                        out[f"{group}/{name}[{j}]"] = flat[:, j]
+        return out
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame with one column per dataset (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.columns())
+
+
+def _decode(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind in "OS":
+        return np.array([v.decode() if isinstance(v, bytes) else v for v in values], dtype=object)
+    return values
+
+
+def load(path: str | Path) -> Results:
+    """Read every point of a run file (also of a run still going or killed)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.h5"))
+        if len(files) != 1:
+            raise OutputError(f"{path} holds {len(files)} .h5 files; name the one to read")
+        path = files[0]
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, FileNotFoundError) as exc:
+        raise OutputError(f"cannot read {path}: {exc}") from None
+    with f:
+        if "point/id" not in f:
+            raise OutputError(f"{path} is not a fit run file (no /point/id dataset)")
+        n = f["point/id"].shape[0]  # rows beyond it belong to a flush cut short by a kill
+
+        def group(name: str) -> dict[str, np.ndarray]:
+            out: dict[str, np.ndarray] = {}
+            if name in f:
+                f[name].visititems(lambda key, obj: out.__setitem__(key, _decode(obj[:n]))
+                                   if isinstance(obj, h5py.Dataset) else None)
+            return out
+
+        attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+        return Results(path=path, attrs=attrs, point=group("point"),
+                       parameters=group("parameters"), cube=group("cube"),
+                       terms=group("loglike"), observables=group("observables"),
+                       timing=group("timing"), sampler=group("sampler"))

@@ -1,0 +1,1 @@
+"""Likelihood terms, one module per experiment family (and the toy problems)."""
