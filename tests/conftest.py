@@ -10,6 +10,7 @@ import pytest
 
 from fit.providers import REGISTRY, Registry
 
+
 @pytest.fixture
 def registry() -> Iterator[Registry]:
     """The global registry with the built-in providers; test providers vanish afterwards."""

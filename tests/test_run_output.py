@@ -8,11 +8,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-import yaml
 
+import yaml
 from fit.results import load
 from fit.run import run
-
 
 ROOT = Path(__file__).resolve().parents[1]
 
