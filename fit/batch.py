@@ -71,6 +71,8 @@ def numeric_leaves(name: str, value: Any) -> Iterator[tuple[str, np.ndarray]]:
 def nan_rows(value: Any, n: int) -> np.ndarray:
     """Points where any floating-point entry of a batch value is NaN."""
     bad = np.zeros(n, dtype=bool)
+    if n == 0:
+        return bad
     for _, array in numeric_leaves("", value):
         if array.dtype.kind == "f":
             bad |= np.isnan(array).reshape(n, -1).any(axis=1)

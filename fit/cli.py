@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import FitError
+from .errors import FitError, RunInterrupted
 
 COMMANDS = ("run", "check", "info")
 
@@ -106,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         run(args.file, output=args.output, seed=args.seed, resume=args.resume,
             overwrite=args.overwrite, force=args.force)
         return 0
+    except RunInterrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return 130
     except FitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -43,6 +43,10 @@ class OutputError(FitError):
     """The output file cannot be created, resumed or read."""
 
 
+class RunInterrupted(FitError):  # noqa: N818 - a clean stop, not an error
+    """The run stopped cleanly on SIGTERM/SIGINT; its output is complete and can be resumed."""
+
+
 class InvalidPoint(Exception):  # noqa: N818 - the name is the concept physicists use
     """Raised by a provider when a parameter point has no physical meaning.
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ import h5py
 
 from . import samplers
 from .config import RunConfig, load_config
-from .errors import FitError
+from .errors import FitError, RunInterrupted
 from .evaluate import Evaluator
 from .graph import Graph, resolve
 from .output import RunWriter, versions
@@ -126,11 +128,42 @@ def run(path: str | Path, *, output: str | Path | None = None, seed: int | None 
     progress = Progress(total, done=state.n_points) if rank == 0 else None
     scan = samplers.Scan(space=config.space, evaluator=evaluator, comm=comm, writer=writer,
                          seed=seed, resume=state, run_dir=out.parent, progress=progress)
+    restore = _handle_signals(scan)
     try:
         prepared.sampler(scan, **prepared.sampler_options)
+    except samplers.Interrupted:
+        raise RunInterrupted(f"stopped by a signal after {writer.state.n_points} points, all "
+                             f"written to {out}; continue with --resume") from None
     finally:
+        restore()
         if writer is not None:
             writer.close()
     if progress is not None:
         log.info("done: %s; output %s", progress.line(), out)
     return out
+
+
+def _handle_signals(scan: samplers.Scan) -> Callable[[], None]:
+    """SIGTERM/SIGINT on rank 0: finish the batch in flight, write it, stop all ranks.
+
+    A second signal stops at once. Other ranks ignore both signals (mpirun
+    forwards them to every rank) and are released by rank 0.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def request_stop(signum: int, _frame: object) -> None:
+        if scan.stop_requested:
+            raise KeyboardInterrupt
+        scan.stop_requested = True
+        log.warning("%s: finishing the points in flight, then stopping (send it again to "
+                    "stop at once)", signal.Signals(signum).name)
+
+    handler = request_stop if scan.rank == 0 else signal.SIG_IGN
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+    return restore

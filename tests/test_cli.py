@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
+
+from fit.results import load
 from fit.run import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,3 +90,45 @@ def test_launcher_and_mpi4py_disagreeing_is_refused(tmp_path):
     assert result.returncode == 2
     assert "mpi4py sees a world of 1" in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+SLOW = '''
+from fit import likelihood
+import time
+
+@likelihood("slow_sleep")
+def slow_sleep(x):
+    time.sleep(0.005)
+    return -x * x
+'''
+
+
+def test_sigterm_finishes_the_batch_writes_and_resumes(write_yaml, tmp_path):
+    """SIGTERM: the run stops cleanly (exit 130), every evaluated point is written, and
+    --resume completes the scan with consecutive ids."""
+    (tmp_path / "slow.py").write_text(SLOW)
+    path = write_yaml("""
+        parameters: {x: [-1, 1]}
+        likelihoods: [slow_sleep]
+        modules: [slow.py]
+        sampler: {name: random, n_points: 400, batch_size: 10}
+        output: {flush_seconds: 100}
+        """)
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "fit", str(path), "--output", str(out)],
+                               cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (out / "run.h5").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the file appears just before the scan starts
+    time.sleep(0.5)  # some batches
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "continue with --resume" in stderr
+    first = load(out)
+    assert 0 < len(first) < 400 and len(first) % 10 == 0  # whole batches, all flushed
+    resumed = fit_cli(str(path), "--output", str(out), "--resume", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    final = load(out)
+    np.testing.assert_array_equal(final.point["id"], np.arange(400))
+    np.testing.assert_array_equal(final.parameters["x"][:len(first)], first.parameters["x"])

@@ -239,3 +239,15 @@ def test_invalid_point_raised_by_a_vectorised_provider_invalidates_the_batch(reg
     batch = ev({"x": np.array([0.1, 0.2])})
     assert batch.code.tolist() == ["backend_failure"] * 2
     assert (batch.loglike == FLOOR).all()
+
+
+def test_a_batch_whose_points_are_all_invalid_per_point(registry, write_yaml):
+    """Every point of a batch invalidated by a per-point provider: nothing else runs."""
+    ev, config = evaluator_for(write_yaml("""
+        parameters: {mass: 500, coupling: [4, 8]}
+        likelihoods: [counting]
+        rules: {cross_section: xsec_with_kfactor}
+        """), registry)
+    batch = ev(config.space.complete({"coupling": np.array([5.0, 6.0])}))
+    assert batch.code.tolist() == ["nonperturbative"] * 2
+    assert "signal_yield" not in batch.timing

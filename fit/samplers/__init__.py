@@ -13,9 +13,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -25,10 +25,12 @@ from ..evaluate import Evaluator, PointBatch
 from ..options import bind_options
 from ..output import ResumeState, RunWriter
 from ..parallel import rank_of, size_of
+from ..pool import Pool
 from ..priors import ParameterSpace
 from ..progress import Progress
 
 SAMPLERS: dict[str, Callable[..., Any]] = {}
+T = TypeVar("T")
 
 
 def sampler(name: str) -> Callable:
@@ -58,9 +60,21 @@ def choose(choice: SamplerChoice) -> tuple[Callable[..., Any], dict[str, Any]]:
     return function, options
 
 
+class Interrupted(Exception):  # noqa: N818 - reads as "the scan was interrupted"
+    """Raised in rank 0's sampler loop after SIGTERM/SIGINT, once the batch in flight is
+    written; samplers may catch it to save a checkpoint, then re-raise."""
+
+
 @dataclass
 class Scan:
-    """What a sampler is given: prior, likelihood, writer and communicator."""
+    """What a sampler is given: prior, likelihood, writer and communicator.
+
+    Samplers that drive the search from one process wrap their loop in
+    `drive`: rank 0 runs it and evaluates batches with `loglike`, which spreads
+    them over all ranks and writes them; the other ranks serve evaluations
+    until rank 0's loop ends. Samplers with their own MPI (MultiNest) call
+    `evaluate` on every rank and bring the points to rank 0 for `record`.
+    """
 
     space: ParameterSpace
     evaluator: Evaluator
@@ -70,6 +84,11 @@ class Scan:
     resume: ResumeState
     run_dir: Path
     progress: Progress | None = None  # rank 0 only
+    stop_requested: bool = False      # set by the signal handler on rank 0
+    pool: Pool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pool = Pool(self.comm, self.evaluate)
 
     @property
     def rank(self) -> int:
@@ -99,26 +118,24 @@ class Scan:
             self.progress.update(batch.valid, batch.loglike)
         return ids
 
-    def loglike(self, cube: np.ndarray | None, extra: dict[str, np.ndarray] | None = None
+    def loglike(self, cube: np.ndarray, extra: dict[str, np.ndarray] | None = None
                 ) -> np.ndarray:
-        """Evaluate a batch spread over all ranks, write it, and return log L on every rank.
+        """Evaluate unit-cube points over all ranks, write them, return log L (rank 0, in
+        `drive`). Invalid points get the configured floor. Raises `Interrupted` after a
+        stop signal, once this batch is written."""
+        cube = np.atleast_2d(np.asarray(cube, dtype=float))
+        batch, ranks = self.pool.map(cube)
+        self.record(batch, cube, ranks, extra)
+        if self.stop_requested:
+            raise Interrupted
+        return batch.loglike
 
-        Collective: every rank calls it; the points given on rank 0 count.
-        Invalid points get the configured floor.
-        """
-        if self.size == 1:
-            cube = np.atleast_2d(cube)
-            batch = self.evaluate(cube)
-            self.record(batch, cube, 0, extra)
-            return batch.loglike
-        cube = self.comm.bcast(np.atleast_2d(cube) if self.rank == 0 else None, root=0)
-        parts = np.array_split(np.arange(len(cube)), self.size)
-        mine = self.evaluate(cube[parts[self.rank]])
-        gathered = self.comm.gather(mine, root=0)
-        loglike = None
-        if self.rank == 0:
-            batch = PointBatch.concat(gathered)
-            ranks = np.concatenate([np.full(len(p), r) for r, p in enumerate(parts)])
-            self.record(batch, cube, ranks, extra)
-            loglike = batch.loglike
-        return self.comm.bcast(loglike, root=0)
+    def drive(self, loop: Callable[[], T]) -> T | None:
+        """Run ``loop`` on rank 0 while the other ranks serve its evaluations."""
+        if self.rank != 0:
+            self.pool.serve()
+            return None
+        try:
+            return loop()
+        finally:
+            self.pool.stop()

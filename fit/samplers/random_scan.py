@@ -14,8 +14,8 @@ from . import Scan, sampler
 
 
 @sampler("random")
-def run(scan: Scan, *, n_points: int = 1000, batch_size: int = 256) -> dict[str, int]:
-    """Evaluate ``n_points`` prior draws in batches of ``batch_size`` (all ranks share a batch).
+def run(scan: Scan, *, n_points: int = 1000, batch_size: int = 256) -> dict[str, int] | None:
+    """Evaluate ``n_points`` prior draws in batches of ``batch_size`` (spread over all ranks).
 
     A resumed run draws only the points still missing, from a random stream
     that depends on the seed and on how many points were done, so it does not
@@ -24,11 +24,13 @@ def run(scan: Scan, *, n_points: int = 1000, batch_size: int = 256) -> dict[str,
     if n_points < 0 or batch_size < 1:
         raise SamplerError(f"sampler 'random' needs n_points >= 0 and batch_size >= 1, got "
                            f"n_points={n_points}, batch_size={batch_size}")
-    done = scan.resume.n_points
-    rng = np.random.default_rng([scan.seed, done])
-    while done < n_points:
-        m = min(batch_size, n_points - done)
-        cube = rng.random((m, scan.ndim))
-        scan.loglike(cube)
-        done += m
-    return {"n_points": done}
+    def loop() -> dict[str, int]:
+        done = scan.resume.n_points
+        rng = np.random.default_rng([scan.seed, done])
+        while done < n_points:
+            m = min(batch_size, n_points - done)
+            scan.loglike(rng.random((m, scan.ndim)))
+            done += m
+        return {"n_points": done}
+
+    return scan.drive(loop)
