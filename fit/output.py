@@ -8,7 +8,9 @@ Layout (one 1-D dataset per quantity, one entry per point, all of equal length):
     /loglike/<term>           each likelihood term (NaN where not computed)
     /observables/<capability>[/<key>]   numeric capabilities (NaN where not computed)
     /timing/<provider>        wall time per provider [s]
-    /sampler/<column>         sampler-specific columns (e.g. weights)
+    /sampler/<column>         sampler-specific per-point columns
+    /posterior/id, weight     the sampler's weighted posterior sample, by point id
+                              (nested samplers and MCMC; attributes such as logz)
 
 Root attributes hold the resolved YAML, its hash, package versions, the seed
 and start time. The file is opened, appended to and closed at every flush,
@@ -176,6 +178,32 @@ class RunWriter:
 
     def close(self) -> None:
         self.flush()
+
+    def write_group(self, group: str, columns: dict[str, np.ndarray],
+                    attributes: dict[str, Any] | None = None) -> None:
+        """Replace a group that describes the run as a whole (e.g. ``posterior``)."""
+        if group in ("point", "parameters", "cube", "loglike", "observables", "timing",
+                     "sampler"):
+            raise ValueError(f"'{group}' holds per-point data and cannot be replaced")
+        self.flush()
+        with h5py.File(self.path, "a") as f:
+            if group in f:
+                del f[group]
+            g = f.create_group(group)
+            for name, values in columns.items():
+                g.create_dataset(name, data=np.asarray(values))
+            for key, value in (attributes or {}).items():
+                g.attrs[key] = value
+
+    def cube(self, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Point ids and unit-cube coordinates of every point written so far."""
+        self.flush()
+        with h5py.File(self.path, "r") as f:
+            n = f[ID].shape[0]
+            ids = f[ID][:]
+            cube = np.column_stack([f[f"cube/{name}"][:n] for name in names]) if names \
+                else np.zeros((n, 0))
+        return ids, cube
 
 
 def _datasets(f: h5py.File) -> list[str]:

@@ -35,6 +35,8 @@ class Results:
     observables: dict[str, np.ndarray] = field(default_factory=dict)
     timing: dict[str, np.ndarray] = field(default_factory=dict)
     sampler: dict[str, np.ndarray] = field(default_factory=dict)
+    posterior: dict[str, np.ndarray] = field(default_factory=dict)
+    posterior_attrs: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.point["id"])
@@ -119,7 +121,10 @@ def load(path: str | Path) -> Results:
             return out
 
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+        posterior = {k: v[:] for k, v in f["posterior"].items()} if "posterior" in f else {}
+        posterior_attrs = dict(f["posterior"].attrs) if "posterior" in f else {}
         return Results(path=path, attrs=attrs, point=group("point"),
                        parameters=group("parameters"), cube=group("cube"),
                        terms=group("loglike"), observables=group("observables"),
-                       timing=group("timing"), sampler=group("sampler"))
+                       timing=group("timing"), sampler=group("sampler"),
+                       posterior=posterior, posterior_attrs=posterior_attrs)

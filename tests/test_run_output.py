@@ -100,3 +100,28 @@ def test_gaussian_toy_best_point_near_the_mean(tmp_path):
     x = np.array([r.parameters[f"x{i}"][best] for i in range(1, 5)])
     assert len(r) == 20000
     assert np.all(np.abs(x - [1.0, -1.0, 0.5, 0.0]) < [1.5, 1.5, 3.0, 0.75])
+
+
+def test_posterior_table_refers_to_written_points(write_yaml, tmp_path, monkeypatch):
+    """A sampler's weighted sample is stored by point id; unknown coordinates are refused."""
+    from fit import samplers
+    from fit.errors import SamplerError
+
+    def weighted(scan):
+        def loop():
+            cube = np.random.default_rng(0).random((20, scan.ndim))
+            loglike = scan.loglike(cube)
+            with pytest.raises(SamplerError, match="never written"):
+                scan.point_ids(np.full((1, scan.ndim), 0.5))
+            scan.write_posterior(cube[::-1][:10], np.exp(loglike[::-1][:10]), logz=-1.5)
+        scan.drive(loop)
+
+    samplers.discover()
+    monkeypatch.setitem(samplers.SAMPLERS, "weighted_test", weighted)
+    path = write_yaml(COUNTING.replace("{name: random, n_points: 300, batch_size: 64}",
+                                       "weighted_test"))
+    r = load(run(path, output=tmp_path / "p"))
+    np.testing.assert_array_equal(r.posterior["id"], np.arange(19, 9, -1))
+    expected = np.exp(r.loglike[19:9:-1])
+    np.testing.assert_allclose(r.posterior["weight"], expected / expected.sum())
+    assert r.posterior_attrs["logz"] == -1.5

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..config import SamplerChoice
-from ..errors import one_of, suggest
+from ..errors import SamplerError, one_of, suggest
 from ..evaluate import Evaluator, PointBatch
 from ..options import bind_options
 from ..output import ResumeState, RunWriter
@@ -129,6 +129,34 @@ class Scan:
         if self.stop_requested:
             raise Interrupted
         return batch.loglike
+
+    def point_ids(self, cube: np.ndarray, tolerance: float = 1e-9) -> np.ndarray:
+        """Ids of written points at these unit-cube coordinates (rank 0).
+
+        Samplers report their posterior sample as coordinates; this finds the
+        written points they belong to. Raises `SamplerError` for a coordinate
+        that was never evaluated.
+        """
+        from scipy.spatial import cKDTree
+
+        ids, written = self.writer.cube(self.space.sampled_names)
+        cube = np.atleast_2d(np.asarray(cube, dtype=float))
+        if len(cube) == 0:
+            return np.zeros(0, dtype=np.int64)
+        distance, index = cKDTree(written).query(cube)
+        if np.any(distance > tolerance):
+            worst = int(np.argmax(distance))
+            raise SamplerError(f"posterior point {cube[worst].tolist()} was never written "
+                               f"(nearest written point at distance {distance[worst]:.3g})")
+        return ids[index]
+
+    def write_posterior(self, cube: np.ndarray, weights: np.ndarray, **attributes: Any) -> None:
+        """Write the sampler's weighted posterior sample as ``/posterior/{id,weight}`` (rank 0);
+        ``attributes`` (e.g. logz, logz_err) go on the group."""
+        weights = np.asarray(weights, dtype=float)
+        ids = self.point_ids(cube)
+        self.writer.write_group("posterior", {"id": ids, "weight": weights / weights.sum()},
+                                attributes)
 
     def drive(self, loop: Callable[[], T]) -> T | None:
         """Run ``loop`` on rank 0 while the other ranks serve its evaluations."""
