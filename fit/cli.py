@@ -60,8 +60,9 @@ def info_text(path: str) -> str:
     lines = [f"file: {r.path}", f"model: {r.attrs.get('model') or '-'}",
              f"sampler: {r.attrs.get('sampler')} {r.attrs.get('sampler_options', '')}",
              f"seed: {r.attrs.get('seed')}   started: {r.attrs.get('start_time')}"
-             + (f"   resumed: {', '.join(json.loads(r.attrs['resumed_at']))}"
-                if "resumed_at" in r.attrs else ""),
+             + "".join(f"\nresumed: {e['time']} from point {e['first_id']}"
+                       + (" with a changed YAML (--force)" if "config" in e else "")
+                       for e in json.loads(r.attrs.get("resumes", "[]"))),
              f"points: {n}   valid: {int(r.valid.sum())} ({r.valid.mean():.1%})" if n
              else "points: 0"]
     codes = r.invalid_codes()

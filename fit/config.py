@@ -8,6 +8,7 @@ checked later, by `fit.graph` and `fit.samplers`, with the same locations.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import math
 from dataclasses import dataclass, field
@@ -116,10 +117,27 @@ class RunConfig:
         return yaml.safe_dump(self.data, sort_keys=False)
 
     def physics_hash(self) -> str:
-        """Hash of everything that changes the meaning of a point (not output or sampler)."""
-        relevant = {k: v for k, v in self.data.items() if k not in ("output", "sampler", "seed")}
-        blob = json.dumps(relevant, sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        """Hash of what gives a point its meaning: parameters, likelihoods, rules and the
+        source code of the user's provider modules (not the sampler, seed, output or model
+        description, which a resumed run may change)."""
+        ignored = ("output", "sampler", "seed", "model")
+        relevant = {k: v for k, v in self.data.items() if k not in ignored}
+        digest = hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode())
+        for module in self.modules:
+            source = self.module_source(module)
+            digest.update(source.read_bytes() if source is not None else module.encode())
+        return digest.hexdigest()[:16]
+
+    def module_source(self, module: str) -> Path | None:
+        """The file of a module listed under ``modules:`` (None if it cannot be found)."""
+        if module.endswith(".py"):
+            path = self.source.parent / module
+            return path if path.is_file() else None
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            return None
+        return Path(spec.origin) if spec is not None and spec.origin else None
 
 
 def _where(container: MarkedDict | MarkedList, key: str | int, path: str) -> Where:

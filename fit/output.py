@@ -87,23 +87,35 @@ class RunWriter:
 
     @classmethod
     def resume(cls, path: Path, physics_hash: str, *, force: bool = False,
-               flush_seconds: float = 2.0) -> RunWriter:
-        """Reopen a file to append to it, after checking it belongs to the same run."""
+               flush_seconds: float = 2.0, config_text: str | None = None) -> RunWriter:
+        """Reopen a file to append to it, after checking it belongs to the same run.
+
+        Each resume is logged in the ``resumes`` attribute (time, first point id,
+        hash; and the YAML when a forced resume changed the physics).
+        """
         path = Path(path)
         if not path.exists():
             raise OutputError(f"cannot resume: {path} does not exist (drop --resume to start)")
         try:
-            with h5py.File(path, "a") as f:
+            with open_locked(path, "a") as f:
+                if ID not in f:
+                    raise OutputError(f"cannot resume {path}: it is not a fit run file "
+                                      f"(no /{ID} dataset)")
                 old = f.attrs.get("physics_hash", "")
                 if old != physics_hash and not force:
                     raise OutputError(
-                        f"cannot resume {path}: it was written with a different model, "
-                        f"parameters or likelihoods (hash {old} vs {physics_hash}); use "
-                        f"--force to resume anyway or --overwrite to start again")
+                        f"cannot resume {path}: it was written with different parameters, "
+                        f"likelihoods, rules or provider code (hash {old} vs {physics_hash}); "
+                        f"use --force to resume anyway or --overwrite to start again")
                 ids = f[ID][:]
-                resumes = json.loads(f.attrs.get("resumed_at", "[]"))
-                resumes.append(datetime.now(timezone.utc).isoformat(timespec="seconds"))
-                f.attrs["resumed_at"] = json.dumps(resumes)
+                resumes = json.loads(f.attrs.get("resumes", "[]"))
+                entry = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                         "first_id": int(ids.max()) + 1 if len(ids) else 0,
+                         "physics_hash": physics_hash}
+                if old != physics_hash and config_text is not None:
+                    entry["config"] = config_text  # what the points from first_id on used
+                resumes.append(entry)
+                f.attrs["resumes"] = json.dumps(resumes)
         except OSError as exc:
             raise OutputError(f"cannot open {path} to resume: {exc}") from None
         state = ResumeState(n_points=len(ids), next_id=int(ids.max()) + 1 if len(ids) else 0)
@@ -141,7 +153,7 @@ class RunWriter:
         if not self._buffer:
             return
         names = dict.fromkeys(k for columns in self._buffer for k in columns)
-        with h5py.File(self.path, "a") as f:
+        with open_locked(self.path, "a") as f:
             committed = f[ID].shape[0]  # rows of a flush cut short by a kill are overwritten
             total = committed + self._buffered
             for name in names:
@@ -156,9 +168,10 @@ class RunWriter:
                                      fillvalue=_fill(name, np.dtype(dtype)))
                 f[name].resize(total, axis=0)
                 f[name][committed:] = values
-            for name in _datasets(f):  # columns this chunk lacks keep their fill value
-                if name != ID and f[name].shape[0] != total:
+            for name in _datasets(f):  # columns this chunk lacks get their fill value
+                if name != ID and name not in names:
                     f[name].resize(total, axis=0)
+                    f[name][committed:] = _fill(name, f[name].dtype)
             f[ID].resize(total, axis=0)
             f[ID][committed:] = self._joined(ID)
         self._buffer, self._buffered = [], 0
@@ -186,7 +199,7 @@ class RunWriter:
                      "sampler"):
             raise ValueError(f"'{group}' holds per-point data and cannot be replaced")
         self.flush()
-        with h5py.File(self.path, "a") as f:
+        with open_locked(self.path, "a") as f:
             if group in f:
                 del f[group]
             g = f.create_group(group)
@@ -198,12 +211,26 @@ class RunWriter:
     def cube(self, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Point ids and unit-cube coordinates of every point written so far."""
         self.flush()
-        with h5py.File(self.path, "r") as f:
+        with open_locked(self.path, "r") as f:
             n = f[ID].shape[0]
             ids = f[ID][:]
             cube = np.column_stack([f[f"cube/{name}"][:n] for name in names]) if names \
                 else np.zeros((n, 0))
         return ids, cube
+
+
+def open_locked(path: Path, mode: str, timeout: float = 60.0) -> h5py.File:
+    """Open the run file, waiting while another process (a reader) holds HDF5's lock."""
+    deadline, delay = time.monotonic() + timeout, 0.02
+    while True:
+        try:
+            return h5py.File(path, mode)
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise OutputError(f"{path} stayed locked by another process for {timeout:.0f} "
+                                  f"s; close programs that hold it open") from None
+            time.sleep(delay)
+            delay = min(2 * delay, 0.5)
 
 
 def _datasets(f: h5py.File) -> list[str]:

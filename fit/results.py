@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,19 +97,32 @@ def _decode(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def load(path: str | Path) -> Results:
-    """Read every point of a run file (also of a run still going or killed)."""
+def load(path: str | Path, attempts: int = 5) -> Results:
+    """Read every point of a run file, also of a run still going or killed.
+
+    The file is read without HDF5's lock, so that reading never blocks the
+    writer; a read that overlaps a flush is retried.
+    """
     path = Path(path)
     if path.is_dir():
         files = sorted(path.glob("*.h5"))
         if len(files) != 1:
             raise OutputError(f"{path} holds {len(files)} .h5 files; name the one to read")
         path = files[0]
-    try:
-        f = h5py.File(path, "r")
-    except (OSError, FileNotFoundError) as exc:
-        raise OutputError(f"cannot read {path}: {exc}") from None
-    with f:
+    if not path.is_file():
+        raise OutputError(f"cannot read {path}: no such file")
+    for attempt in range(attempts):
+        try:
+            return _read(path)
+        except OSError as exc:
+            if attempt == attempts - 1:
+                raise OutputError(f"cannot read {path}: {exc}") from None
+            time.sleep(0.1 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _read(path: Path) -> Results:
+    with h5py.File(path, "r", locking=False) as f:
         if "point/id" not in f:
             raise OutputError(f"{path} is not a fit run file (no /point/id dataset)")
         n = f["point/id"].shape[0]  # rows beyond it belong to a flush cut short by a kill

@@ -85,7 +85,8 @@ def _open_output(prepared: Prepared, path: Path, *, seed: int | None, resume: bo
     config = prepared.config
     flush = config.output.flush_seconds
     if resume:
-        writer = RunWriter.resume(path, config.physics_hash(), force=force, flush_seconds=flush)
+        writer = RunWriter.resume(path, config.physics_hash(), force=force, flush_seconds=flush,
+                                  config_text=config.yaml_text())
         with h5py.File(path, "r") as f:
             stored_seed = int(f.attrs.get("seed", 0))
         return writer, seed if seed is not None else stored_seed
