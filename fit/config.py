@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError, one_of, suggest
-from .expressions import Expression, ExpressionError
+from .expressions import BUILTIN_NAMES, Expression, ExpressionError
 from .priors import Derived, Fixed, Gaussian, LogUniform, ParameterSpace, Prior, Uniform
 from .yamlio import MarkedDict, MarkedList, load_with_includes, plain
 
@@ -44,6 +44,7 @@ PRIOR_KEYS = {
     "derived": {"expr"},
 }
 LABEL_KEYS = {"prior", "latex", "unit"}
+ALL_PARAMETERS = "params"  # the capability that hands a provider all parameters
 OUTPUT_KEYS = {"dir", "file", "flush_seconds", "observables"}
 DEFAULT_FLOOR = -1.0e100
 
@@ -190,7 +191,7 @@ def _parameter(name: str, spec: Any, parent: MarkedDict) -> Prior | Fixed | Deri
     kind = spec.get("prior")
     if kind is None:
         kind = "derived" if "expr" in spec else "fixed" if "value" in spec else None
-    if kind not in PRIOR_KEYS:
+    if not isinstance(kind, str) or kind not in PRIOR_KEYS:
         w = _where(spec, "prior", f"{path}.prior")
         got = f"'{kind}'" if kind is not None else "nothing"
         raise w.error(f"unknown prior {got}{suggest(str(kind), PRIOR_KEYS)}; expected "
@@ -232,11 +233,15 @@ def _parameters(data: MarkedDict) -> ParameterSpace:
     where = _where(data, "parameters", "parameters")
     if not isinstance(params, MarkedDict) or not params:
         raise where.error("expected a mapping of parameter names to priors")
+    for name in params:
+        where = _where(params, name, f"parameters.{name}")
+        if not str(name).isidentifier():
+            raise where.error("parameter names must be identifiers (letters, digits, "
+                              "underscores)")
+        if name in BUILTIN_NAMES or name == ALL_PARAMETERS:
+            raise where.error(f"'{name}' is reserved (a constant or function in expressions, "
+                              f"or the capability of all parameters); choose another name")
     built = [_parameter(str(name), spec, params) for name, spec in params.items()]
-    for p in built:
-        if not p.name.isidentifier():
-            raise _where(params, p.name, f"parameters.{p.name}").error(
-                "parameter names must be identifiers (letters, digits, underscores)")
     try:
         return ParameterSpace(
             sampled=[p for p in built if isinstance(p, Prior)],
@@ -265,6 +270,8 @@ def _named_entries(value: Any, container: MarkedDict, key: str) -> list[Term]:
     else:
         raise where.error(f"expected a list of names or a mapping of names to options, "
                           f"got {value!r}")
+    if not items:
+        raise where.error("expected at least one entry")
     terms = []
     for name, options, w in items:
         if options is not None and not isinstance(options, MarkedDict):

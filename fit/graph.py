@@ -8,14 +8,14 @@ the capability and, where it helps, the YAML rule that would fix it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from .config import RunConfig, Where
+from .config import ALL_PARAMETERS, Rule, RunConfig, Where
 from .errors import ResolutionError, one_of, suggest
+from .options import bind_options
 from .providers import BoundProvider, ProviderSpec, Registry
-
-#: the capability that hands a provider all parameters as one dict
-ALL_PARAMETERS = "params"
 
 
 @dataclass
@@ -80,6 +80,18 @@ def _rule_hint(capability: str, candidates: list[ProviderSpec]) -> str:
             f"{candidates[0].name}")
 
 
+def _ruled(capability: str, candidates: list[ProviderSpec], rule: Rule) -> ProviderSpec:
+    """The candidate a rule names; a `ConfigError` at the rule if none has that name."""
+    for candidate in candidates:
+        if candidate.name == rule.provider:
+            return candidate
+    names = [c.name for c in candidates]
+    raise rule.where.error(
+        f"provider '{rule.provider}' does not provide '{capability}'"
+        f"{suggest(rule.provider or '', names)}; candidates: {one_of(names)}",
+        key=f"rules.{capability}")
+
+
 def _choose(capability: str, needed_by: str, registry: Registry, config: RunConfig,
             kind: str | None) -> ProviderSpec:
     candidates = registry.providers_of(capability)
@@ -93,13 +105,7 @@ def _choose(capability: str, needed_by: str, registry: Registry, config: RunConf
             f"no provider for the {what} '{capability}' (needed by {needed_by})"
             f"{suggest(capability, known)}; known {what}s: {one_of(known)}")
     if rule is not None and rule.provider is not None:
-        chosen = [c for c in candidates if c.name == rule.provider]
-        if not chosen:
-            raise rule.where.error(
-                f"provider '{rule.provider}' does not provide '{capability}'"
-                f"{suggest(rule.provider, [c.name for c in candidates])}; candidates: "
-                f"{one_of(c.name for c in candidates)}", key=f"rules.{capability}")
-        return chosen[0]
+        return _ruled(capability, candidates, rule)
     if len(candidates) > 1:
         ordered = sorted(candidates, key=lambda c: c.name)
         raise ResolutionError(
@@ -108,18 +114,48 @@ def _choose(capability: str, needed_by: str, registry: Registry, config: RunConf
     return candidates[0]
 
 
+Options = tuple[Mapping[str, Any], Where, str]  # options, where they were given, their key
+
+
+def _provider_options(config: RunConfig, registry: Registry) -> dict[str, Options]:
+    """Options per capability from ``likelihoods:`` and ``rules:``, every rule checked,
+    also rules for capabilities this run does not need."""
+    known = registry.capabilities()
+    terms = {t.name: t for t in config.likelihoods}
+    for term in config.likelihoods:
+        if term.name not in registry.capabilities("likelihood"):
+            likelihoods = registry.capabilities("likelihood")
+            raise term.where.error(f"unknown likelihood '{term.name}'"
+                                   f"{suggest(term.name, likelihoods)}; known likelihoods: "
+                                   f"{one_of(likelihoods)}")
+    options: dict[str, Options] = {t.name: (t.options, t.where, t.where.key)
+                                   for t in config.likelihoods}
+    for cap, rule in config.rules.items():
+        if cap not in known:
+            raise rule.where.error(f"no provider serves the capability '{cap}'"
+                                   f"{suggest(cap, known)}; known capabilities: {one_of(known)}")
+        candidates = registry.providers_of(cap)
+        chosen = [_ruled(cap, candidates, rule)] if rule.provider is not None else candidates
+        if not rule.options:
+            continue
+        if cap in terms and terms[cap].options:
+            raise rule.where.error(f"options of the likelihood '{cap}' are given under both "
+                                   f"likelihoods: and rules:; give them in one place",
+                                   key=f"rules.{cap}.options")
+        key = f"rules.{cap}.options"
+        if len(chosen) == 1:  # check now, even if this run does not need the capability
+            bind_options(chosen[0].target, rule.options, what=f"provider '{chosen[0].name}'",
+                         where=(rule.where.file, rule.where.line), key=key)
+        options[cap] = (rule.options, rule.where, key)
+    return options
+
+
 def resolve(config: RunConfig, registry: Registry) -> Graph:
     """Build the graph for a run. Raises `ResolutionError` or `ConfigError`."""
     parameters = config.space.names
     leaves = set(parameters) | {ALL_PARAMETERS}
     providers: dict[str, BoundProvider] = {}
-    options = {t.name: (t.options, t.where) for t in config.likelihoods}
-    for cap, rule in config.rules.items():
-        if cap not in registry.capabilities():
-            known = registry.capabilities()
-            raise rule.where.error(f"no provider serves the capability '{cap}'"
-                                   f"{suggest(cap, known)}")
-        options.setdefault(cap, (rule.options, rule.where))
+    options = _provider_options(config, registry)
 
     def bind(cap: str, needed_by: str, kind: str | None, path: list[str]) -> None:
         if cap in leaves:
@@ -130,19 +166,13 @@ def resolve(config: RunConfig, registry: Registry) -> Graph:
         if cap in providers:
             return
         spec = _choose(cap, needed_by, registry, config, kind)
-        opts, where = options.get(cap, ({}, Where(str(config.source), 0, "")))
-        key = where.key if cap in {t.name for t in config.likelihoods} else f"rules.{cap}.options"
+        opts, where, key = options.get(cap, ({}, Where(str(config.source), 0, ""), ""))
         bound = spec.setup(opts, where=(where.file, where.line), key=key)
         for need in bound.needs:
             bind(need, f"provider '{spec.name}'", None, [*path, cap])
         providers[cap] = bound
 
-    known_terms = registry.capabilities("likelihood")
     for term in config.likelihoods:
-        if term.name not in known_terms:
-            raise term.where.error(f"unknown likelihood '{term.name}'"
-                                   f"{suggest(term.name, known_terms)}; known likelihoods: "
-                                   f"{one_of(known_terms)}")
         bind(term.name, "the likelihoods list", "likelihood", [])
     for obs in config.observables:
         bind(obs, "the observables list", None, [])

@@ -60,22 +60,22 @@ def bind_options(target: Callable, options: Mapping[str, Any] | None, *, what: s
     Returns the options as keyword arguments. Unknown names, missing required
     options and wrong types raise `ConfigError` naming ``what`` and the key.
     """
+    marks = getattr(options, "marks", {})  # (file, line) of each key, from the YAML reader
     options = dict(options or {})
     declared = declared_options(target)
     hints = _type_hints(target)
     file, line = where
-    marks = getattr(options, "marks", {})
     for name, value in options.items():
+        option_file, option_line = marks.get(name, (file, line))
+        located = {"file": option_file, "line": option_line,
+                   "key": f"{key}.{name}" if key else name}
         if name not in declared:
-            raise ConfigError(
-                f"{what} has no option '{name}'{suggest(name, declared)}; valid options: "
-                f"{one_of(declared)}", file=file, line=marks.get(name, (file, line))[1],
-                key=f"{key}.{name}" if key else name)
+            raise ConfigError(f"{what} has no option '{name}'{suggest(name, declared)}; "
+                              f"valid options: {one_of(declared)}", **located)
         hint = hints.get(name)
         if hint is not None and not _accepts(hint, value):
             raise ConfigError(f"{what} option '{name}' expects {_hint_name(hint)}, got "
-                              f"{type(value).__name__} {value!r}", file=file, line=line,
-                              key=f"{key}.{name}" if key else name)
+                              f"{type(value).__name__} {value!r}", **located)
     missing = [n for n, p in declared.items() if p.default is inspect.Parameter.empty
                and n not in options]
     if missing:

@@ -88,9 +88,14 @@ class Gaussian(Prior):
     high: float = math.inf
 
     @property
-    def _cdf_bounds(self) -> tuple[float, float]:
-        return (special.ndtr((self.low - self.mean) / self.sigma),
-                special.ndtr((self.high - self.mean) / self.sigma))
+    def _log_mass(self) -> float:
+        """ln of the normal probability inside [low, high], accurate far in either tail."""
+        a = (self.low - self.mean) / self.sigma
+        b = (self.high - self.mean) / self.sigma
+        if a > 0:  # both bounds in the upper tail: use the mirror image
+            a, b = -b, -a
+        log_b, log_a = special.log_ndtr(b), special.log_ndtr(a)
+        return float(log_b + np.log1p(-np.exp(log_a - log_b)))
 
     def transform(self, u: np.ndarray) -> np.ndarray:
         if math.isinf(self.low) and math.isinf(self.high):
@@ -100,9 +105,8 @@ class Gaussian(Prior):
         return stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sigma)
 
     def log_density(self, x: np.ndarray) -> np.ndarray:
-        lo, hi = self._cdf_bounds
         z = (x - self.mean) / self.sigma
-        dens = -0.5 * z * z - math.log(self.sigma * math.sqrt(2 * math.pi) * (hi - lo))
+        dens = -0.5 * z * z - math.log(self.sigma * math.sqrt(2 * math.pi)) - self._log_mass
         return np.where((x >= self.low) & (x <= self.high), dens, -np.inf)
 
     @property
@@ -135,6 +139,10 @@ class ParameterSpace:
     derived: list[Derived] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        every = [p.name for p in (*self.sampled, *self.fixed, *self.derived)]
+        twice = sorted({name for name in every if every.count(name) > 1})
+        if twice:
+            raise ValueError(f"parameter name(s) used twice: {', '.join(twice)}")
         known = [p.name for p in self.sampled] + [p.name for p in self.fixed]
         order = topological_order({d.name: d.expression for d in self.derived}, known)
         by_name = {d.name: d for d in self.derived}
@@ -163,11 +171,13 @@ class ParameterSpace:
         if cube.shape[1] != self.ndim:
             raise ValueError(f"expected points with {self.ndim} coordinates, got {cube.shape[1]}")
         values = {p.name: p.transform(cube[:, i]) for i, p in enumerate(self.sampled)}
-        return self.complete(values)
+        return self.complete(values, len(cube))
 
-    def complete(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Add fixed and derived parameters to a dict of sampled parameter arrays."""
-        n = len(next(iter(values.values()))) if values else 1
+    def complete(self, values: dict[str, np.ndarray], n: int | None = None
+                 ) -> dict[str, np.ndarray]:
+        """Add fixed and derived parameters to a dict of ``n`` points' sampled parameters."""
+        if n is None:
+            n = len(next(iter(values.values()))) if values else 1
         values = dict(values)
         for p in self.fixed:
             values[p.name] = np.full(n, p.value)

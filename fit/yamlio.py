@@ -52,9 +52,6 @@ def _make_loader(filename: str) -> type[yaml.SafeLoader]:
                 raise ConfigError("mapping keys must be plain names", file=filename,
                                   line=key_node.start_mark.line + 1)
             key = str(key)
-            if key in result:
-                raise ConfigError(f"key '{key}' appears twice in one mapping", file=filename,
-                                  line=key_node.start_mark.line + 1, key=key)
             result[key] = loader.construct_object(value_node, deep=True)
             result.marks[key] = (filename, key_node.start_mark.line + 1)
         return result
@@ -80,12 +77,18 @@ def load_file(path: str | Path) -> MarkedDict:
         text = path.read_text()
     except OSError as exc:
         raise ConfigError(f"cannot read the file ({exc.strerror})", file=name) from None
+    loader = _make_loader(name)(text)
     try:
-        data = yaml.load(text, Loader=_make_loader(name))  # noqa: S506 - SafeLoader subclass
+        node = loader.get_single_node()
+        if node is not None:
+            _check_duplicate_keys(node, name, "")
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ConfigError(f"not valid YAML: {exc.problem}", file=name,
                           line=mark.line + 1 if mark else None) from None
+    finally:
+        loader.dispose()
     if data is None:
         data = MarkedDict(origin=(name, 1))
     if not isinstance(data, MarkedDict):
@@ -94,13 +97,40 @@ def load_file(path: str | Path) -> MarkedDict:
     return data
 
 
-def merge(base: MarkedDict, override: MarkedDict) -> MarkedDict:
-    """Deep-merge two mappings: keys of ``override`` win; nested mappings merge; lists replace."""
+def _check_duplicate_keys(node: yaml.Node, filename: str, path: str) -> None:
+    """PyYAML keeps the last of two equal keys; a run file with one is a mistake."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            if key in seen:
+                raise ConfigError(f"key '{key}' appears twice in one mapping", file=filename,
+                                  line=key_node.start_mark.line + 1, key=child)
+            seen.add(key)
+            _check_duplicate_keys(value_node, filename, child)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _check_duplicate_keys(item, filename, f"{path}[{i}]")
+
+
+def _new_prior(path: str, base: MarkedDict, override: MarkedDict) -> bool:
+    """A parameter entry that changes the kind of prior replaces the old entry whole: a
+    uniform prior must not inherit a base file's gaussian 'mean' and 'sigma'."""
+    return (path == "parameters" and "prior" in override
+            and override["prior"] != base.get("prior"))
+
+
+def merge(base: MarkedDict, override: MarkedDict, path: str = "") -> MarkedDict:
+    """Deep-merge two mappings: keys of ``override`` win; nested mappings merge (but see
+    `_new_prior`); lists replace."""
     out = MarkedDict(base, origin=override.origin)
     out.marks = dict(base.marks)
     for key, value in override.items():
-        if isinstance(value, MarkedDict) and isinstance(out.get(key), MarkedDict):
-            out[key] = merge(out[key], value)
+        old = out.get(key)
+        if (isinstance(value, MarkedDict) and isinstance(old, MarkedDict)
+                and not _new_prior(path, old, value)):
+            out[key] = merge(old, value, f"{path}.{key}" if path else key)
         else:
             out[key] = value
         out.marks[key] = override.mark(key)
@@ -115,9 +145,6 @@ def load_with_includes(path: str | Path, _stack: tuple[Path, ...] = ()) -> Marke
     """
     path = Path(path).resolve() if _stack else Path(path)
     real = path.resolve()
-    if real in _stack:
-        chain = " -> ".join(str(p) for p in (*_stack, real))
-        raise ConfigError(f"include cycle: {chain}", file=str(path))
     data = load_file(path)
     includes = data.pop("include", None)
     if includes is None:
@@ -130,7 +157,10 @@ def load_with_includes(path: str | Path, _stack: tuple[Path, ...] = ()) -> Marke
                           key="include")
     merged = MarkedDict(origin=data.origin)
     for name in includes:
-        target = (path.parent / name)
+        target = path.parent / name
+        if target.resolve() in (*_stack, real):
+            chain = " -> ".join(str(p) for p in (*_stack, real, target.resolve()))
+            raise ConfigError(f"include cycle: {chain}", file=file, line=line, key="include")
         if not target.is_file():
             raise ConfigError(f"included file '{name}' not found (looked for {target})",
                               file=file, line=line, key="include")

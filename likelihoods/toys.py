@@ -26,7 +26,7 @@ def _names(parameters: list) -> tuple[str, ...]:
     return tuple(parameters)
 
 
-@likelihood("gaussian", vectorised=True)
+@likelihood("gaussian", vectorised=True, name="correlated_gaussian")
 class CorrelatedGaussian:
     """Normalised multivariate Gaussian log-density: ln N(x; mean, C).
 
@@ -62,7 +62,7 @@ class CorrelatedGaussian:
         return float(np.log(mass) - np.sum(np.log(high - low)))
 
 
-@likelihood("eggbox", vectorised=True)
+@likelihood("eggbox", vectorised=True, name="eggbox")
 class Eggbox:
     """The eggbox: ln L = (2 + cos(x/2) cos(y/2))^5, many equal modes (prior [0, 10 pi]^2)."""
 
@@ -76,7 +76,7 @@ class Eggbox:
         return (2.0 + np.cos(x / 2.0) * np.cos(y / 2.0)) ** 5
 
 
-@likelihood("rosenbrock", vectorised=True)
+@likelihood("rosenbrock", vectorised=True, name="rosenbrock")
 class Rosenbrock:
     """Rosenbrock's valley: ln L = -sum_i [b (x_{i+1} - x_i^2)^2 + (a - x_i)^2].
 
@@ -96,7 +96,7 @@ class Rosenbrock:
                        axis=1)
 
 
-@likelihood("shell", vectorised=True)
+@likelihood("shell", vectorised=True, name="gaussian_shell")
 class GaussianShell:
     """A thin spherical shell: ln L = ln N(|x - centre| - radius; 0, width).
 
@@ -121,7 +121,7 @@ class GaussianShell:
         return -0.5 * z * z - math.log(self.width * math.sqrt(2 * math.pi))
 
 
-@likelihood("bimodal", vectorised=True)
+@likelihood("bimodal", vectorised=True, name="two_gaussians")
 class Bimodal:
     """Equal mixture of two unit-normalised Gaussians at +-separation/2 along the first axis."""
 

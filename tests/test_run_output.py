@@ -8,8 +8,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-
 import yaml
+
 from fit.results import load
 from fit.run import run
 
@@ -125,3 +125,12 @@ def test_posterior_table_refers_to_written_points(write_yaml, tmp_path, monkeypa
     expected = np.exp(r.loglike[19:9:-1])
     np.testing.assert_allclose(r.posterior["weight"], expected / expected.sum())
     assert r.posterior_attrs["logz"] == -1.5
+
+
+def test_a_run_without_sampled_parameters_evaluates_the_fixed_point(write_yaml, tmp_path):
+    """All parameters fixed: every point is the same benchmark point, evaluated n times."""
+    text = COUNTING.replace("coupling: [0, 5]", "coupling: 1.0").replace(
+        "{prior: log, range: [100, 2000], unit: GeV, latex: 'm'}", "500")
+    r = load(run(write_yaml(text), output=tmp_path / "fixed"))
+    assert len(r) == 300 and r.valid.all() and not r.cube
+    assert np.unique(r.loglike).size == 1
