@@ -82,6 +82,9 @@ class RunWriter:
                 f.attrs[key] = value
             f.attrs["layout_version"] = LAYOUT_VERSION
             f.attrs["start_time"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            for group in ("point", "parameters", "cube", "loglike", "observables", "timing",
+                          "sampler"):
+                f.create_group(group, track_order=True)  # datasets listed in YAML order
             f.create_dataset(ID, shape=(0,), maxshape=(None,), dtype="i8", chunks=(4096,))
         return cls(path, ResumeState(), flush_seconds=flush_seconds)
 
@@ -128,18 +131,20 @@ class RunWriter:
         ids = np.arange(self.state.next_id, self.state.next_id + n)
         self.state.next_id += n
         self.state.n_points += n
+        # copies: until the flush the buffer must not share arrays with the sampler, which
+        # may reuse the cube it passed or the log L it got back
         columns: dict[str, np.ndarray] = {
-            "point/valid": batch.valid, "point/code": batch.code.astype(object),
-            "point/reason": batch.reason.astype(object), "point/rank": np.asarray(rank),
-            "point/loglike": batch.loglike, "point/time": batch.time,
+            "point/valid": np.array(batch.valid), "point/code": batch.code.astype(object),
+            "point/reason": batch.reason.astype(object), "point/rank": np.array(rank),
+            "point/loglike": np.array(batch.loglike), "point/time": batch.time,
         }
         for group, data in (("parameters", batch.params), ("loglike", batch.terms),
                             ("observables", batch.observables), ("timing", batch.timing),
                             ("sampler", extra or {})):
             for name, values in data.items():
-                columns[f"{group}/{name}"] = np.asarray(values)
+                columns[f"{group}/{name}"] = np.array(values)
         for i, name in enumerate(cube_names):
-            columns[f"cube/{name}"] = cube[:, i]
+            columns[f"cube/{name}"] = np.array(cube[:, i])
         columns[ID] = ids
         self._buffer.append(columns)
         self._buffered += n

@@ -127,11 +127,16 @@ def _read(path: Path) -> Results:
             raise OutputError(f"{path} is not a fit run file (no /point/id dataset)")
         n = f["point/id"].shape[0]  # rows beyond it belong to a flush cut short by a kill
 
-        def group(name: str) -> dict[str, np.ndarray]:
+        def group(name: str, prefix: str = "") -> dict[str, np.ndarray]:
+            """Datasets under a group, in the order they were written, as 'sub/name'."""
             out: dict[str, np.ndarray] = {}
-            if name in f:
-                f[name].visititems(lambda key, obj: out.__setitem__(key, _decode(obj[:n]))
-                                   if isinstance(obj, h5py.Dataset) else None)
+            if name not in f:
+                return out
+            for key, obj in f[name].items():
+                if isinstance(obj, h5py.Dataset):
+                    out[prefix + key] = _decode(obj[:n])
+                else:
+                    out.update(group(f"{name}/{key}", f"{prefix}{key}/"))
             return out
 
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
