@@ -151,11 +151,11 @@ class Registry:
     @contextmanager
     def scope(self) -> Iterator[Registry]:
         """Providers registered inside the block are forgotten after it (for tests)."""
-        saved = dict(self.by_name)
+        saved, imported = dict(self.by_name), set(self._imported)
         try:
             yield self
         finally:
-            self.by_name = saved
+            self.by_name, self._imported = saved, imported
 
     def discover(self, modules: Sequence[str] = (), base: Path | None = None) -> None:
         """Import the built-in provider packages and the user's modules.

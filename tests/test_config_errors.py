@@ -392,10 +392,10 @@ def test_rule_for_a_capability_nobody_provides_lists_the_known_ones(tmp_path):
     path = write(tmp_path, COLLIDER, """
         likelihoods: [counting]
         rules:
-          relic_density: micromegas
+          axion_relic_density: micromegas
         """)
-    assert_located(config_error(path, full=True), path, 6, "rules.relic_density",
-                   "no provider serves the capability 'relic_density'",
+    assert_located(config_error(path, full=True), path, 6, "rules.axion_relic_density",
+                   "no provider serves the capability 'axion_relic_density'",
                    "'cross_section'", "'signal_yield'")
 
 
