@@ -37,6 +37,8 @@ from .evaluate import PointBatch
 LAYOUT_VERSION = 1
 STRING = h5py.string_dtype()
 ID = "point/id"
+#: groups with one entry per point (the others, e.g. /posterior, describe the whole run)
+PER_POINT = ("point", "parameters", "cube", "loglike", "observables", "timing", "sampler")
 
 
 @dataclass
@@ -82,8 +84,7 @@ class RunWriter:
                 f.attrs[key] = value
             f.attrs["layout_version"] = LAYOUT_VERSION
             f.attrs["start_time"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            for group in ("point", "parameters", "cube", "loglike", "observables", "timing",
-                          "sampler"):
+            for group in PER_POINT:
                 f.create_group(group, track_order=True)  # datasets listed in YAML order
             f.create_dataset(ID, shape=(0,), maxshape=(None,), dtype="i8", chunks=(4096,))
         return cls(path, ResumeState(), flush_seconds=flush_seconds)
@@ -174,7 +175,7 @@ class RunWriter:
                 f[name].resize(total, axis=0)
                 f[name][committed:] = values
             for name in _datasets(f):  # columns this chunk lacks get their fill value
-                if name != ID and name not in names:
+                if name != ID and name not in names and name.split("/")[0] in PER_POINT:
                     f[name].resize(total, axis=0)
                     f[name][committed:] = _fill(name, f[name].dtype)
             f[ID].resize(total, axis=0)
@@ -200,8 +201,7 @@ class RunWriter:
     def write_group(self, group: str, columns: dict[str, np.ndarray],
                     attributes: dict[str, Any] | None = None) -> None:
         """Replace a group that describes the run as a whole (e.g. ``posterior``)."""
-        if group in ("point", "parameters", "cube", "loglike", "observables", "timing",
-                     "sampler"):
+        if group in PER_POINT:
             raise ValueError(f"'{group}' holds per-point data and cannot be replaced")
         self.flush()
         with open_locked(self.path, "a") as f:

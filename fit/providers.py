@@ -18,6 +18,7 @@ functions, so that resolving the graph (``--dry-run``) imports nothing heavy.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -171,13 +172,15 @@ class Registry:
             self._import_user_module(module, base)
 
     def _import_user_module(self, module: str, base: Path | None) -> None:
-        if module in self._imported:
+        path = (Path(module) if base is None else base / module).resolve()
+        key = str(path) if module.endswith(".py") else module
+        if key in self._imported:
             return
         if module.endswith(".py"):
-            path = Path(module) if base is None else base / module
             if not path.is_file():
                 raise FitError(f"module file '{module}' not found (looked for {path})")
-            name = f"fit_user_{path.stem}"
+            digest = hashlib.sha1(str(path).encode()).hexdigest()[:8]  # noqa: S324 - a name
+            name = f"fit_user_{path.stem}_{digest}"
             spec = importlib.util.spec_from_file_location(name, path)
             mod = importlib.util.module_from_spec(spec)
             sys.modules[name] = mod
@@ -187,7 +190,7 @@ class Registry:
                 importlib.import_module(module)
             except ModuleNotFoundError as exc:
                 raise FitError(f"cannot import module '{module}': {exc}") from None
-        self._imported.add(module)
+        self._imported.add(key)
 
 
 REGISTRY = Registry()

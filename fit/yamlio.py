@@ -7,6 +7,7 @@ at the exact spot, also after ``include:`` merged several files.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,11 @@ class MarkedList(list):
         return self.marks[index] if index < len(self.marks) else self.origin
 
 
+#: YAML 1.2 floats: PyYAML (YAML 1.1) reads 1e-4 (no dot) as a string, a classic trap
+_FLOAT_1_2 = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|"
+                        r"^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
+
+
 def _make_loader(filename: str) -> type[yaml.SafeLoader]:
     class MarkedLoader(yaml.SafeLoader):
         pass
@@ -63,6 +69,7 @@ def _make_loader(filename: str) -> type[yaml.SafeLoader]:
             result.marks.append((filename, item.start_mark.line + 1))
         return result
 
+    MarkedLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_1_2, list("-+0123456789."))
     MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
                                  construct_sequence)

@@ -513,3 +513,16 @@ def test_two_providers_and_no_rule_prints_a_ready_to_paste_rule(tmp_path):
     assert lines == sorted(lines)
     assert "xsec_with_kfactor" not in plan
     assert "sampler: random" in plan
+
+
+def test_exponent_without_a_dot_is_a_number(tmp_path):
+    """YAML 1.1 (PyYAML) reads 1e-4 as a string; run files read it as the float it means."""
+    path = write(tmp_path, """
+        parameters:
+          x: {prior: log, range: [1e-4, 1e2]}
+        likelihoods:
+          gaussian: {parameters: [x], sigma: [2e-1]}
+        """)
+    config = load_config(path)
+    assert config.space.sampled[0].bounds == (1e-4, 100.0)
+    assert config.likelihoods[0].options["sigma"] == [0.2]
