@@ -429,11 +429,11 @@ class SLHAProgram:
 
         value = inputs[self.input_from]
         if isinstance(value, SLHAOutput):
-            text = value.text or pyslha.writeSLHA(value.doc)
+            text = value.text or pyslha.writeSLHA(value.doc, precision=12)
         elif isinstance(value, str):
             text = value
         else:
-            text = pyslha.writeSLHA(value)
+            text = pyslha.writeSLHA(value, precision=12)
         return text, self.substitutions({})
 
     def __call__(self, **inputs: Any) -> SLHAOutput:

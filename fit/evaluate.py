@@ -269,6 +269,8 @@ class Evaluator:
         if isinstance(out, PartlyInvalid):
             bad = np.asarray(out.invalid, dtype=bool).reshape(m)
             code, reason, out = out.code, out.reason, out.value
+            if not isinstance(code, str):
+                code = np.asarray(code, dtype=object)
             if not isinstance(reason, str):
                 reason = np.asarray(reason, dtype=object)
         if isinstance(out, numbers.Number):

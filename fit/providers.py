@@ -44,12 +44,12 @@ class PartlyInvalid:
     """Returned by a vectorised provider when some points of a batch are invalid.
 
     ``value`` covers all points of the batch; entries where ``invalid`` is True
-    are ignored. ``reason`` is one string or one string per point.
+    are ignored. ``code`` and ``reason`` are one string or one string per point.
     """
 
     value: Any
     invalid: np.ndarray
-    code: str
+    code: str | Sequence[str]
     reason: str | Sequence[str] = ""
 
 

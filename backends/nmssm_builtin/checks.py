@@ -1,0 +1,106 @@
+"""Theory checks of a spectrum: which points are invalid, with a code per point.
+
+- ``tachyon_higgs``: a CP-even, CP-odd or charged Higgs mass squared below
+  ``min_higgs_sq`` (default 1 GeV^2, as NMSSMTools' "M_H1^2<1", "M_A1^2<1").
+- ``tachyon_sfermion``: a sfermion mass squared < 0.
+- ``charged_lsp``: the lightest sparticle is charged (chargino, charged slepton,
+  squark, or gluino lighter than the lightest neutralino and the sneutrinos).
+- ``lsp_not_neutralino``: with ``require_neutralino_lsp``, a sneutrino is lighter
+  than the lightest neutralino.
+- ``nonperturbative``: lambda^2 + kappa^2 > ``perturbativity_bound`` (default 0.5).
+  Requiring lambda and kappa to stay perturbative (no Landau pole) up to
+  M_GUT ~ 2e16 GeV gives approximately lambda^2 + kappa^2 <~ 0.5 for moderate
+  tan(beta) (lambda <~ 0.7 at kappa -> 0): Ellwanger, Hugonie, Teixeira,
+  arXiv:0910.1785, sect. 2.2 and Fig. 1; Miller, Nevzorov, Zerwas,
+  hep-ph/0304049, sect. 2. Approximate: the true bound depends on tan(beta) and
+  on the top Yukawa.
+- ``unphysical_vacuum``: at tree level the input vacuum (v_u, v_d, s) must be
+  deeper than the trivial vacuum (V = 0) and than every singlet-only extremum
+  (H_u = H_d = 0, s' != 0), with the soft masses m_Hu^2, m_Hd^2, m_S^2 fixed by the
+  minimisation conditions (the criterion of arXiv:0910.1785 sect. 2.2 that the
+  physical minimum must be the global one in these directions; other
+  directions, e.g. charge- or colour-breaking, are not tested).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import sm_inputs as sm
+
+
+def vacuum_depths(params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Tree-level potential [GeV^4] at the input vacuum and the lowest singlet-only
+    extremum (0 if none lies below the origin)."""
+    tanb = np.asarray(params["tanb"], float)
+    lam, kap = np.asarray(params["lambda_"], float), np.asarray(params["kappa"], float)
+    al, ak = np.asarray(params["Alambda"], float), np.asarray(params["Akappa"], float)
+    s = np.asarray(params["mueff"], float) / lam
+    beta = np.arctan(tanb)
+    vu, vd = sm.V_HIGGS * np.sin(beta), sm.V_HIGGS * np.cos(beta)
+    big_g = 0.5 * (sm.G1SQ + sm.G2SQ)
+    f = kap * s * s - lam * vu * vd
+    v_rest = (f * f + lam**2 * s * s * (vu**2 + vd**2) + 0.25 * big_g * (vu**2 - vd**2) ** 2
+              - 2 * lam * al * vu * vd * s + 2.0 / 3.0 * kap * ak * s**3)
+    d_u = -2 * f * lam * vd + 2 * lam**2 * s * s * vu + big_g * (vu**2 - vd**2) * vu \
+        - 2 * lam * al * vd * s
+    d_d = -2 * f * lam * vu + 2 * lam**2 * s * s * vd - big_g * (vu**2 - vd**2) * vd \
+        - 2 * lam * al * vu * s
+    d_s = 4 * f * kap * s + 2 * lam**2 * s * (vu**2 + vd**2) - 2 * lam * al * vu * vd \
+        + 2 * kap * ak * s * s
+    v_phys = v_rest - 0.5 * (vu * d_u + vd * d_d + s * d_s)
+    ms2 = -d_s / (2 * s)
+    disc = (kap * ak) ** 2 - 8 * kap**2 * ms2
+    root = np.sqrt(np.maximum(disc, 0.0))
+    best = np.zeros_like(v_phys)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for sign in (1.0, -1.0):
+            x = (-kap * ak + sign * root) / (4 * kap**2)
+            vs = ms2 * x * x + 2.0 / 3.0 * kap * ak * x**3 + kap**2 * x**4
+            ok = (disc >= 0) & np.isfinite(vs)
+            best = np.where(ok, np.minimum(best, vs), best)
+    return v_phys, best
+
+
+def theory_checks(spec: dict, params: dict, *, require_neutralino_lsp: bool = True,
+                  perturbativity_bound: float = 0.5, min_higgs_sq: float = 1.0,
+                  vacuum_check: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean mask of invalid points and a code per point ('' where valid); the first
+    failing check in the order of the module docstring gives the code."""
+    sq = spec["_squares"]
+    n = np.shape(spec["mh1"])[0]
+    code = np.full(n, "", dtype=object)
+
+    def flag(mask: np.ndarray, name: str) -> None:
+        code[(code == "") & mask] = name
+
+    flag((sq["mh_sq"].min(axis=1) < min_higgs_sq) | (sq["ma_sq"].min(axis=1) < min_higgs_sq)
+         | (sq["mhc_sq"] < min_higgs_sq), "tachyon_higgs")
+    sf = np.stack([v for k, v in sq.items() if k.startswith("ms")], -1)
+    flag(sf.min(axis=-1) < 0, "tachyon_sfermion")
+    neut = np.abs(spec["mneu1"])
+    charged = np.stack([spec[k] for k in ("mcha1", "mst1", "msb1", "mstau1", "msmuL",
+                                          "msmuR", "msuL", "msuR", "msdL", "msdR",
+                                          "mgluino")], -1).min(axis=-1)
+    sneu = np.minimum(np.sqrt(np.maximum(sq["msnumu_sq"], 0)),
+                      np.sqrt(np.maximum(sq["msnutau_sq"], 0)))
+    flag(charged < np.minimum(neut, sneu), "charged_lsp")
+    if require_neutralino_lsp:
+        flag(sneu < neut, "lsp_not_neutralino")
+    lam = np.broadcast_to(np.asarray(params["lambda_"], float), (n,))
+    kap = np.broadcast_to(np.asarray(params["kappa"], float), (n,))
+    flag(lam**2 + kap**2 > perturbativity_bound, "nonperturbative")
+    if vacuum_check:
+        v_phys, v_other = vacuum_depths(params)
+        flag(v_phys >= v_other, "unphysical_vacuum")
+    return code != "", code
+
+
+REASONS = {
+    "tachyon_higgs": "a Higgs mass squared is below the threshold (tachyon)",
+    "tachyon_sfermion": "a sfermion mass squared is negative",
+    "charged_lsp": "the lightest sparticle is charged or coloured",
+    "lsp_not_neutralino": "a sneutrino is lighter than the lightest neutralino",
+    "nonperturbative": "lambda^2 + kappa^2 above the perturbativity bound up to M_GUT",
+    "unphysical_vacuum": "a singlet-only or trivial vacuum is deeper than the input vacuum",
+}

@@ -1,0 +1,83 @@
+"""SLHA2 output of a built-in spectrum through pyslha (arXiv:0801.0045 conventions).
+
+Blocks: SPINFO, MODSEL, SMINPUTS, MINPAR, EXTPAR, MASS, NMIX (NMSSM 5x5, as
+NMSSMTools writes it under the SLHA2 name NMNMIX), UMIX, VMIX, NMHMIX, NMAMIX,
+STOPMIX, SBOTMIX, STAUMIX. pyslha is imported inside the functions (it is an
+optional dependency, ``pip install -e '.[slha]'``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import sm_inputs as sm
+
+#: EXTPAR index of each parameter (SLHA2, NMSSMTools' input convention)
+EXTPAR = {"M1": 1, "M2": 2, "M3": 3, "At": 11, "Ab": 12, "Atau": 13, "ML12": 31, "ML3": 33,
+          "ME12": 34, "ME3": 36, "MQ12": 41, "MQ3": 43, "MU12": 44, "MU3": 46, "MD12": 47,
+          "MD3": 49, "lambda_": 61, "kappa": 62, "Alambda": 63, "Akappa": 64, "mueff": 65}
+#: PDG code of each mass key
+PDG = {"mh1": 25, "mh2": 35, "mh3": 45, "ma1": 36, "ma2": 46, "mhc": 37, "mW": 24,
+       "mneu1": 1000022, "mneu2": 1000023, "mneu3": 1000025, "mneu4": 1000035,
+       "mneu5": 1000045, "mcha1": 1000024, "mcha2": 1000037, "mgluino": 1000021,
+       "msdL": 1000001, "msdR": 2000001, "msuL": 1000002, "msuR": 2000002,
+       "msb1": 1000005, "msb2": 2000005, "mst1": 1000006, "mst2": 2000006,
+       "msmuL": 1000013, "msmuR": 2000013, "msnumu": 1000014,
+       "mstau1": 1000015, "mstau2": 2000015}
+#: first-two-generation partners written with the same mass
+COPIES = {"msdL": 1000003, "msdR": 2000003, "msuL": 1000004, "msuR": 2000004,
+          "msmuL": 1000011, "msmuR": 2000011, "msnumu": 1000012}
+MATRICES = {"S": "NMHMIX", "P": "NMAMIX", "N": "NMNMIX", "U": "UMIX", "V": "VMIX",
+            "stop_mix": "STOPMIX", "sbottom_mix": "SBOTMIX", "stau_mix": "STAUMIX"}
+
+
+def to_documents(spec: dict, params: dict) -> list[Any]:
+    """One ``pyslha.Doc`` per point of a built-in spectrum (``spectrum`` capability)."""
+    import pyslha
+
+    n = np.shape(spec["mh1"])[0]
+    p = {k: np.broadcast_to(np.asarray(v, float), (n,)) for k, v in params.items()
+         if k in EXTPAR or k == "tanb"}
+    docs = []
+    for i in range(n):
+        blocks: dict[str, Any] = {}
+
+        def block(name: str, entries: dict, blocks: dict = blocks) -> None:
+            b = pyslha.Block(name)
+            for key, val in entries.items():
+                b[key] = val
+            blocks[name] = b
+
+        block("SPINFO", {1: "fit nmssm_builtin", 2: "1"})
+        block("MODSEL", {1: 0, 3: 1})
+        block("SMINPUTS", sm.sminputs())
+        block("MINPAR", {3: float(p["tanb"][i])})
+        block("EXTPAR", {idx: float(p[k][i]) for k, idx in EXTPAR.items() if k in p})
+        masses = {code: float(spec[k][i]) for k, code in PDG.items()}
+        masses.update({code: float(spec[k][i]) for k, code in COPIES.items()})
+        masses.update({5: sm.MB_MB, 6: sm.MT_POLE, 15: sm.MTAU, 23: sm.MZ,
+                       1000016: float(np.sqrt(max(spec["_squares"]["msnutau_sq"][i], 0.0)))})
+        block("MASS", masses)
+        for key, name in MATRICES.items():
+            m = spec[key][i]
+            block(name, {(r + 1, c + 1): float(m[r, c]) for r in range(m.shape[0])
+                         for c in range(m.shape[1])})
+        docs.append(pyslha.Doc(blocks))
+    return docs
+
+
+def write(doc: Any, path: str, precision: int = 12) -> None:
+    """Write one document as an SLHA file with ``precision`` significant digits
+    (pyslha's default, 8, loses information in mixing matrices)."""
+    import pyslha
+
+    pyslha.write(path, doc, precision=precision)
+
+
+def dumps(doc: Any, precision: int = 12) -> str:
+    """The SLHA text of one document."""
+    import pyslha
+
+    return pyslha.writeSLHA(doc, precision=precision)

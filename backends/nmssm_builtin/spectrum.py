@@ -1,0 +1,88 @@
+"""Assemble the NMSSM spectrum (the ``spectrum`` capability) from the sector modules."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import higgs, ino_loops, radiative
+from . import sm_inputs as sm
+from .charginos import charginos
+from .neutralinos import neutralinos
+from .sfermions import sfermions
+
+#: parameter names (docs/capabilities.md, SLHA2 EXTPAR as NMSSMTools takes them)
+PARAMETERS = ("tanb", "lambda_", "kappa", "Alambda", "Akappa", "mueff", "M1", "M2", "M3",
+              "At", "Ab", "Atau", "MQ3", "MU3", "MD3", "ML3", "ME3", "MQ12", "MU12", "MD12",
+              "ML12", "ME12")
+
+
+def as_arrays(params: dict) -> dict[str, np.ndarray]:
+    """The parameters as 1-d float arrays of a common length (scalars are broadcast)."""
+    missing = [k for k in PARAMETERS if k not in params]
+    if missing:
+        raise KeyError(f"NMSSM parameters missing: {', '.join(missing)}")
+    arrs = np.broadcast_arrays(*(np.atleast_1d(np.asarray(params[k], dtype=float))
+                                 for k in PARAMETERS))
+    return {k: np.ascontiguousarray(a) for k, a in zip(PARAMETERS, arrs, strict=True)}
+
+
+def higgs_sector(p: dict[str, np.ndarray], loops: bool = True, two_loop: bool = True
+                 ) -> dict[str, np.ndarray]:
+    """Higgs masses squared, S, P and the charged Higgs mass squared [GeV^2]."""
+    even, odd_ga, mhc2 = higgs.tree_matrices(p["tanb"], p["lambda_"], p["kappa"],
+                                             p["Alambda"], p["Akappa"], p["mueff"])
+    if loops:
+        d_even, d_odd = radiative.corrections(p, two_loop=two_loop)
+        rot = higgs.odd_rotation(p["tanb"])
+        d_odd_ga = np.einsum("nij,njk,nlk->nil", rot, d_odd, rot)
+        even = even + d_even
+        odd_ga = odd_ga + d_odd_ga
+        # the charged Higgs follows the corrected M_A^2 (the loop shift of the
+        # effective B_eff); its own top/bottom corrections are of the order of a few GeV^2
+        mhc2 = mhc2 + d_odd_ga[:, 1, 1]
+    mh2, s = higgs.diagonalise_even(even)
+    ma2, pmix = higgs.diagonalise_odd(odd_ga, p["tanb"])
+    return {"mh_sq": mh2, "S": s, "ma_sq": ma2, "P": pmix, "mhc_sq": mhc2,
+            "M_even": even, "M_odd": odd_ga}
+
+
+def compute(params: dict, loops: bool = True, two_loop: bool = True,
+            ino_corrections: bool | None = None) -> dict[str, np.ndarray]:
+    """Full spectrum: masses [GeV] (signed square roots where m^2 < 0), mixings, and the
+    squared masses (key ``_squares``) that the theory checks use.
+
+    ``loops``: Higgs radiative corrections; ``two_loop``: their two-loop part;
+    ``ino_corrections`` (default: as ``loops``): pole corrections to M1, M2, mueff in the
+    neutralino and chargino mass matrices (``ino_loops`` module).
+    """
+    p = as_arrays(params)
+    n = p["tanb"].shape[0]
+    out: dict[str, np.ndarray] = {}
+    h = higgs_sector(p, loops=loops, two_loop=two_loop)
+    for i in range(3):
+        out[f"mh{i + 1}"] = higgs.signed_sqrt(h["mh_sq"][:, i])
+    for i in range(2):
+        out[f"ma{i + 1}"] = higgs.signed_sqrt(h["ma_sq"][:, i])
+    out["mhc"] = higgs.signed_sqrt(h["mhc_sq"])
+    ino = p
+    if loops if ino_corrections is None else ino_corrections:
+        ino = {**p, **ino_loops.corrected_parameters(p, np.sqrt(np.abs(h["mhc_sq"])))}
+    mneu, nmix = neutralinos(ino["M1"], ino["M2"], ino["mueff"], p["lambda_"], p["kappa"],
+                             p["tanb"])
+    for i in range(5):
+        out[f"mneu{i + 1}"] = mneu[:, i]
+    mcha, u, v = charginos(ino["M2"], ino["mueff"], p["tanb"])
+    out["mcha1"], out["mcha2"] = mcha[:, 0], mcha[:, 1]
+    sf = sfermions(p)
+    for name in ("mst1", "mst2", "msb1", "msb2", "mstau1", "mstau2", "msmuL", "msmuR",
+                 "msnumu", "msuL", "msuR", "msdL", "msdR"):
+        out[name] = higgs.signed_sqrt(sf[f"{name}_sq"])
+    out["mgluino"] = sf["mgluino"]
+    out["mW"] = np.full(n, sm.MW)
+    out["S"], out["P"], out["N"], out["U"], out["V"] = h["S"], h["P"], nmix, u, v
+    out["stop_mix"], out["sbottom_mix"], out["stau_mix"] = (
+        sf["stop_mix"], sf["sbottom_mix"], sf["stau_mix"])
+    squares = {"mh_sq": h["mh_sq"], "ma_sq": h["ma_sq"], "mhc_sq": h["mhc_sq"]}
+    squares.update({k: v for k, v in sf.items() if k.endswith("_sq")})
+    out["_squares"] = squares  # type: ignore[assignment]
+    return out
