@@ -1,4 +1,5 @@
-"""Command line: ``python -m fit FILE.yaml``, ``check FILE.yaml``, ``info RUN.h5``."""
+"""Command line: ``python -m fit FILE.yaml``, ``check FILE.yaml``, ``info RUN.h5``,
+``install multinest``."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import numpy as np
 
 from .errors import FitError, RunInterrupted
 
-COMMANDS = ("run", "check", "info")
+COMMANDS = ("run", "check", "info", "install", "plot")
 
 USAGE = """python -m fit FILE.yaml [--dry-run] [--output DIR|FILE.h5] [--seed N]
                     [--resume | --overwrite] [--force] [-v | -q]
        python -m fit check FILE.yaml
-       python -m fit info RUN.h5"""
+       python -m fit info RUN.h5
+       python -m fit install multinest [--force] [--source COSMOSIS-SDIST]
+       python -m fit plot RUN.h5 [RUN2.h5 ...] [--params NAME ...] [--format png pdf]"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,7 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     info = sub.add_parser("info", help="summarise a run's HDF5 file")
     info.add_argument("file")
-    for p in (run, check, info):
+    install = sub.add_parser("install", help="build and install an optional native sampler")
+    install.add_argument("what", choices=["multinest"])
+    install.add_argument("--force", action="store_true", help="rebuild even if installed")
+    install.add_argument("--source", help="a local cosmosis sdist instead of downloading it")
+    plot = sub.add_parser("plot", help="profile likelihoods, posteriors and best fit of runs")
+    from .plot import add_arguments  # matplotlib is imported only when drawing
+
+    add_arguments(plot)
+    for p in (run, check, info, install, plot):
         p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
         p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     return parser
@@ -92,6 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "info":
             print(info_text(args.file))
+            return 0
+        if args.command == "plot":
+            from .plot import command
+
+            return command(args)
+        if args.command == "install":
+            from .install import install_multinest
+
+            install_multinest(force=args.force, source=args.source)
             return 0
         from .run import prepare, run
 
