@@ -38,10 +38,11 @@ applies the prior transform, so MultiNest's files hold cube coordinates.
   them (written every 100 iterations) while the framework appends points.
   Points evaluated after MultiNest's last save are written but forgotten by
   MultiNest, which draws new ones, so a resumed file holds more points than
-  MultiNest counts. A kill in the middle of MultiNest writing its files can
-  leave them inconsistent; MultiNest then stops on resume with a message (the
-  build turns its bare ``stop`` into ``error stop``, exit status 1): use
-  ``--overwrite``.
+  MultiNest counts. A kill in the middle of MultiNest writing its files could
+  leave them inconsistent, so rank 0 copies them to a snapshot folder whenever
+  they changed, from inside the likelihood (MultiNest on rank 0 writes them and
+  only then asks for the next point, so they are whole then), and a resume
+  starts from the last complete snapshot.
 - Posterior: read from MultiNest's ``.txt`` (weight, -2 ln L, cube), printed
   as E28.18, i.e. 18 significant digits, more than the 17 a double needs, so
   coordinates match the written points exactly; matching uses 1e-9.
@@ -263,8 +264,11 @@ def _files(scan: Scan, comm: Any | None) -> tuple[Path, bool]:
             error = SamplerError(f"MultiNest limits file names to {ROOT_MAX} characters: "
                                  f"{root} is too long; choose a shorter --output")
         else:
-            if not resume and folder.exists():
-                shutil.rmtree(folder)  # a fresh run starts MultiNest afresh
+            if not resume:  # a fresh run starts MultiNest afresh
+                for old in (folder, *_snapshots(folder)):
+                    shutil.rmtree(old, ignore_errors=True)
+            else:
+                _restore_snapshot(folder)
             folder.mkdir(parents=True, exist_ok=True)
     if comm is not None:
         root, error = comm.bcast((root, error), root=0)
@@ -280,11 +284,15 @@ def _run(scan: Scan, pmn: Any, comm: Any | None, options: dict[str, Any]
     state: dict[str, BaseException | None] = {"error": None}
     stop = [False]
 
+    snapshots = _Snapshots(root.parent) if scan.rank == 0 else None
+
     def loglike(cube: Any, ndim: int, _npar: int) -> float:
         if stop[0] or scan.stop_requested:
             stop[0] = True
             return HUGE  # MultiNest's exit signal: every rank leaves nested sampling
         try:
+            if snapshots is not None:
+                snapshots.update()
             x = np.ctypeslib.as_array(cube, shape=(ndim,)).copy()[None, :]
             batch = scan.evaluate(x)
             points.add(batch, x)
@@ -323,6 +331,58 @@ def _run(scan: Scan, pmn: Any, comm: Any | None, options: dict[str, Any]
     if stop[0]:
         raise Interrupted
     return _posterior(scan, root)
+
+
+SNAPSHOT_DONE = "SNAPSHOT-COMPLETE"
+
+
+def _snapshots(folder: Path) -> tuple[Path, Path]:
+    """The last snapshot of MultiNest's files and the one being written."""
+    return folder.with_name(folder.name + "-snapshot"), folder.with_name(folder.name + "-tmp")
+
+
+@dataclass
+class _Snapshots:
+    """Copies of MultiNest's resume files, taken (rank 0, from the likelihood) when
+    ``resume.dat`` changed, at most every ``interval`` seconds."""
+
+    folder: Path
+    interval: float = 1.0
+    _stamp: int = 0
+    _checked: float = 0.0
+
+    def update(self) -> None:
+        now = time.monotonic()
+        if now - self._checked < self.interval:
+            return
+        self._checked = now
+        try:
+            stamp = (self.folder / "mn-resume.dat").stat().st_mtime_ns
+        except FileNotFoundError:
+            return
+        if stamp != self._stamp:
+            self._stamp = stamp
+            self.take()
+
+    def take(self) -> None:
+        """Copy into a temporary folder, mark it complete last, then rename it into place."""
+        snapshot, tmp = _snapshots(self.folder)
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(self.folder, tmp)
+        (tmp / SNAPSHOT_DONE).touch()
+        shutil.rmtree(snapshot, ignore_errors=True)
+        os.replace(tmp, snapshot)
+
+
+def _restore_snapshot(folder: Path) -> None:
+    """Before a resume, replace MultiNest's files by the last complete snapshot, if any
+    (they may have been cut short by a kill while MultiNest wrote them)."""
+    for candidate in _snapshots(folder):
+        if (candidate / SNAPSHOT_DONE).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(candidate, folder)
+            (folder / SNAPSHOT_DONE).unlink()
+            return
 
 
 _FORTRAN_EXPONENT = re.compile(r"(?<=\d)([+-]\d{3})")  # E28.18 prints 1e-100 as 0.1...-99
