@@ -251,7 +251,8 @@ def versions() -> dict[str, str]:
 
     out = {"python": platform.python_version()}
     for package in ("fit", "numpy", "scipy", "h5py", "pyyaml", "asteval", "mpi4py", "dynesty",
-                    "emcee", "pymultinest", "pyslha"):
+                    "emcee", "pymultinest", "nautilus-sampler", "ultranest", "pyslha",
+                    "scikit-learn"):
         try:
             out[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
