@@ -10,6 +10,7 @@ here rank 0 works too.
 from __future__ import annotations
 
 import math
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -25,11 +26,30 @@ class Pool:
     """Evaluates unit-cube batches over all ranks of ``comm`` (None: this process alone)."""
 
     def __init__(self, comm: Any | None, evaluate: Callable[[np.ndarray], PointBatch],
-                 chunks_per_rank: int = 4):
+                 depth: int = 2, min_chunk_seconds: float = 0.005):
         self.comm = comm
         self.size = 1 if comm is None else comm.Get_size()
         self.evaluate = evaluate
-        self.chunks_per_rank = chunks_per_rank
+        self.depth = depth  # chunks queued per worker, so none idles while rank 0 computes
+        self.min_chunk_seconds = min_chunk_seconds
+        self.seconds_per_point: float | None = None  # measured on rank 0
+
+    def chunk_width(self, n: int) -> int:
+        """Points per chunk: small chunks balance the ranks at the end of a batch, but each
+        chunk costs a message and an evaluator call (~0.1 ms), so a chunk should take at
+        least ``min_chunk_seconds``; and every rank should get at least two chunks."""
+        most = max(1, math.ceil(n / (2 * self.size)))
+        if self.seconds_per_point is None:
+            return max(1, math.ceil(n / (4 * self.size)))
+        return min(most, max(1, math.ceil(self.min_chunk_seconds / self.seconds_per_point)))
+
+    def _timed_evaluate(self, cube: np.ndarray) -> PointBatch:
+        start = time.perf_counter()
+        batch = self.evaluate(cube)
+        per_point = (time.perf_counter() - start) / max(len(cube), 1)
+        old = self.seconds_per_point
+        self.seconds_per_point = per_point if old is None else 0.8 * old + 0.2 * per_point
+        return batch
 
     def map(self, cube: np.ndarray) -> tuple[PointBatch, np.ndarray]:
         """Evaluate the points (rank 0 only); returns the batch in input order and the ranks."""
@@ -39,11 +59,12 @@ class Pool:
             return self.evaluate(cube), np.zeros(n, dtype=np.int32)
         from mpi4py import MPI
 
-        width = max(1, math.ceil(n / (self.chunks_per_rank * self.size)))
+        width = self.chunk_width(n)
         queue = deque((j, start) for j, start in enumerate(range(0, n, width)))
         results: list[tuple[PointBatch, int] | None] = [None] * len(queue)
-        idle = list(range(1, self.size))
+        idle = [w for _ in range(self.depth) for w in range(1, self.size)]  # free slots
         outstanding = 0
+        sends = []  # non-blocking: a worker busy with its first chunk must not block rank 0
         status = MPI.Status()
 
         def receive() -> None:
@@ -56,15 +77,17 @@ class Pool:
         while queue or outstanding:
             while idle and queue:
                 j, start = queue.popleft()
-                self.comm.send((j, cube[start:start + width]), dest=idle.pop(), tag=TAG_WORK)
+                sends.append(self.comm.isend((j, cube[start:start + width]), dest=idle.pop(),
+                                             tag=TAG_WORK))
                 outstanding += 1
             if queue:
                 j, start = queue.popleft()
-                results[j] = (self.evaluate(cube[start:start + width]), 0)
+                results[j] = (self._timed_evaluate(cube[start:start + width]), 0)
                 while outstanding and self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=TAG_RESULT):
                     receive()
             else:
                 receive()
+        MPI.Request.waitall(sends)
         batches = [r[0] for r in results]
         ranks = np.concatenate([np.full(len(b), r, dtype=np.int32) for b, r in results])
         return PointBatch.concat(batches), ranks
