@@ -26,7 +26,7 @@ class Pool:
     """Evaluates unit-cube batches over all ranks of ``comm`` (None: this process alone)."""
 
     def __init__(self, comm: Any | None, evaluate: Callable[[np.ndarray], PointBatch],
-                 depth: int = 2, min_chunk_seconds: float = 0.005):
+                 depth: int = 3, min_chunk_seconds: float = 0.005):
         self.comm = comm
         self.size = 1 if comm is None else comm.Get_size()
         self.evaluate = evaluate
@@ -62,28 +62,31 @@ class Pool:
         width = self.chunk_width(n)
         queue = deque((j, start) for j, start in enumerate(range(0, n, width)))
         results: list[tuple[PointBatch, int] | None] = [None] * len(queue)
-        idle = [w for _ in range(self.depth) for w in range(1, self.size)]  # free slots
-        outstanding = 0
+        load = dict.fromkeys(range(1, self.size), 0)  # chunks each worker holds
         sends = []  # non-blocking: a worker busy with its first chunk must not block rank 0
         status = MPI.Status()
 
         def receive() -> None:
-            nonlocal outstanding
             j, batch = self.comm.recv(source=MPI.ANY_SOURCE, tag=TAG_RESULT, status=status)
             results[j] = (batch, status.Get_source())
-            idle.append(status.Get_source())
-            outstanding -= 1
+            load[status.Get_source()] -= 1
 
-        while queue or outstanding:
-            while idle and queue:
-                j, start = queue.popleft()
-                sends.append(self.comm.isend((j, cube[start:start + width]), dest=idle.pop(),
-                                             tag=TAG_WORK))
-                outstanding += 1
+        def wants_work(worker: int) -> bool:
+            # queue up to `depth` chunks per worker while there is plenty of work; near the
+            # end of the batch only idle workers get one, so nobody is left holding a queue
+            return load[worker] == 0 or (load[worker] < self.depth and len(queue) > self.size)
+
+        while queue or any(load.values()):
+            for worker in sorted(load, key=load.get):
+                while queue and wants_work(worker):
+                    j, start = queue.popleft()
+                    sends.append(self.comm.isend((j, cube[start:start + width]), dest=worker,
+                                                 tag=TAG_WORK))
+                    load[worker] += 1
             if queue:
                 j, start = queue.popleft()
                 results[j] = (self._timed_evaluate(cube[start:start + width]), 0)
-                while outstanding and self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=TAG_RESULT):
+                while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=TAG_RESULT):
                     receive()
             else:
                 receive()
@@ -93,16 +96,24 @@ class Pool:
         return PointBatch.concat(batches), ranks
 
     def serve(self) -> None:
-        """Worker loop (ranks > 0): evaluate chunks until rank 0 says stop."""
+        """Worker loop (ranks > 0): evaluate chunks until rank 0 says stop.
+
+        Results go back with non-blocking sends: a result too large for MPI's eager
+        protocol would otherwise hold the worker until rank 0, busy with its own
+        chunk, posts the matching receive (measured: 40% of a worker's time).
+        """
         from mpi4py import MPI
 
         status = MPI.Status()
+        pending = []
         while True:
             message = self.comm.recv(source=0, tag=MPI.ANY_TAG, status=status)
             if status.Get_tag() == TAG_STOP:
+                MPI.Request.waitall(pending)
                 return
             j, cube = message
-            self.comm.send((j, self.evaluate(cube)), dest=0, tag=TAG_RESULT)
+            pending.append(self.comm.isend((j, self.evaluate(cube)), dest=0, tag=TAG_RESULT))
+            pending = [r for r in pending if not r.Test()]
 
     def stop(self) -> None:
         """Release the workers from `serve` (rank 0)."""
