@@ -42,6 +42,7 @@ Conventions checked on the NMSSMTools 6.1.2 output
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
@@ -236,7 +237,7 @@ def direct_detection(out: SLHAOutput, capability: str) -> float:
                                          f"+-2 or +-4)")
 
 
-class _Extractor:
+class _Extractor(ABC):
     """Reads one capability from an SLHA output held by the capability ``source``."""
 
     def __init__(self, *, source: str = "nmssmtools_output"):
@@ -246,8 +247,9 @@ class _Extractor:
     def __call__(self, **inputs: Any) -> Any:
         return self.extract(as_output(inputs[self.source]))
 
-    def extract(self, out: SLHAOutput) -> Any:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def extract(self, out: SLHAOutput) -> Any:
+        """The capability's value for one point."""
 
 
 @provider("spectrum", name="nmssmtools_spectrum")
