@@ -4,7 +4,7 @@
     python benchmarks/mpi_scaling.py --samplers random dynesty emcee --ms 5
 
 For each sampler, likelihood kind and number of ranks it runs
-``[mpirun -n N] python -m fit RUN.yaml`` on a one-parameter toy whose
+``[mpirun -n N] python -m fit RUN.yaml`` on a two-parameter toy whose
 likelihood costs ``--ms`` milliseconds per point (``sleep``: waits; ``cpu``:
 burns the CPU), and prints the scan's own rate (points per second between the
 first and the last point written, from the run's closing log line, so start-up
@@ -66,7 +66,7 @@ SAMPLER_BLOCKS = {
 def write_run(directory: Path, sampler: str, kind: str, ms: float, n: int) -> Path:
     block = SAMPLER_BLOCKS[sampler].format(n=n, steps=max(1, n // 32))
     path = directory / f"{sampler}_{kind}_{n}.yaml"
-    path.write_text(f"parameters: {{x: [-5, 5]}}\n"
+    path.write_text(f"parameters: {{x: [-5, 5], y: [-5, 5]}}\n"
                     f"likelihoods: {{{kind}_toy: {{ms: {ms}}}}}\n"
                     f"modules: [toys.py]\nsampler: {block}\nseed: 1\n")
     return path
