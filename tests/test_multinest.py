@@ -17,6 +17,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from helpers import MPI_ENV, MPIRUN, flushed_points
 
 from fit.errors import SamplerError
 from fit.install import INSTALL_COMMAND, SERIAL, multinest_dir
@@ -25,9 +26,6 @@ from fit.run import run
 from likelihoods.toys import CorrelatedGaussian
 
 ROOT = Path(__file__).resolve().parents[1]
-MPIRUN = shutil.which("mpirun")
-MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-           "OMPI_MCA_rmaps_base_oversubscribe": "1"}
 INSTALLED = (multinest_dir() / SERIAL).is_file() and importlib.util.find_spec("pymultinest")
 needs_multinest = pytest.mark.skipif(
     not INSTALLED, reason=f"MultiNest is not built: run '{INSTALL_COMMAND}' (README set-up)")
@@ -221,13 +219,6 @@ SLOW_RUN = """
     seed: 6
     """
 
-
-def flushed_points(path: Path) -> int:
-    try:
-        with h5py.File(path, "r", locking=False) as f:
-            return f["point/id"].shape[0]
-    except (OSError, KeyError):
-        return 0
 
 
 @needs_multinest

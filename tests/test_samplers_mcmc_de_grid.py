@@ -17,7 +17,6 @@ the points already written instead of evaluating them again.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,15 +27,13 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from helpers import MPI_ENV, MPIRUN, flushed_points
 
 from fit.errors import SamplerError
 from fit.results import Results, load
 from fit.run import run
 
 ROOT = Path(__file__).resolve().parents[1]
-MPIRUN = shutil.which("mpirun")
-MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-           "OMPI_MCA_rmaps_base_oversubscribe": "1"}
 STARTUP_TIMEOUT = 30.0
 
 MEAN, SIGMA, RHO = [1.0, -1.0, 0.5], [1.0, 2.0, 0.5], 0.5
@@ -315,14 +312,6 @@ def start(*args: str | Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "fit", *map(str, args)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-
-def flushed_points(path: Path) -> int:
-    """Points in the file of a running scan, read without HDF5's lock (0 if unreadable)."""
-    try:
-        with h5py.File(path, "r", locking=False) as f:
-            return f["point/id"].shape[0]
-    except (OSError, KeyError):
-        return 0
 
 
 def wait_for_points(path: Path, proc: subprocess.Popen, more_than: int,

@@ -17,7 +17,6 @@ statistical uncertainty; nautilus quotes none itself).
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,14 +27,12 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from helpers import MPI_ENV, MPIRUN, flushed_points
 
 from fit.results import Results, load
 from likelihoods.toys import CorrelatedGaussian
 
 ROOT = Path(__file__).resolve().parents[1]
-MPIRUN = shutil.which("mpirun")
-MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-           "OMPI_MCA_rmaps_base_oversubscribe": "1"}
 
 # small settings that keep each run to a few seconds on the toys below
 SETTINGS = {
@@ -207,14 +204,6 @@ RESUME_SETTINGS = {
     "ultranest": "{name: ultranest, min_num_live_points: 200}",
 }
 
-
-def flushed_points(path: Path) -> int:
-    """Points in the file of a running scan (0 while it cannot be read)."""
-    try:
-        with h5py.File(path, "r", locking=False) as f:
-            return f["point/id"].shape[0]
-    except (OSError, KeyError):
-        return 0
 
 
 def fit_cli(*args: str | Path, timeout: float = 300) -> subprocess.CompletedProcess:
