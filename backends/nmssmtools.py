@@ -71,10 +71,10 @@ class NMSSMTools(SLHAProgram):
     capability = "nmssmtools_output"
     label = "NMSSMTools"
 
-    def __init__(self, *, command: list | str | None = None, nmssmtools_dir: str | None = None,
-                 program: str = "nmhdecay", template: str | None = None,
+    def __init__(self, *, command: list | str | None = None, nmssmtools_dir: Path | None = None,
+                 program: str = "nmhdecay", template: Path | None = None,
                  input_file: str = "inp", output_file: str = "spectr", timeout: float = 120.0,
-                 expcon_path: str | None = None, env: dict | None = None,
+                 expcon_path: Path | None = None, env: dict | None = None,
                  values: dict | None = None, number_format: str = ".10E",
                  veto_warnings: list | None = None, scratch_dir: str | None = None,
                  keep_scratch: bool = False):

@@ -301,7 +301,7 @@ class SLHAProgram:
     Options: ``command`` (argument list or a string split like a shell would,
     without running one; may contain ``${input}`` and ``${output}``);
     ``template`` (file of the input, ``${parameter}`` placeholders; a relative
-    path is taken from the working directory) or ``template_text``;
+    path is taken from the directory of the YAML file that gives it) or ``template_text``;
     ``input_from`` (a capability holding an SLHA document to write as the
     input instead of a template); ``input_file`` and
     ``output_file`` (names in the scratch directory; ``output_file: stdout``
@@ -320,7 +320,7 @@ class SLHAProgram:
     #: the program's name in reasons and error messages
     label = "SLHA program"
 
-    def __init__(self, *, command: list | str, template: str | None = None,
+    def __init__(self, *, command: list | str, template: Path | None = None,
                  template_text: str | None = None, input_from: str | None = None,
                  input_file: str = "input.slha", output_file: str = "output.slha",
                  stdin: str | None = None, timeout: float = 60.0, env: dict | None = None,

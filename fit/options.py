@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import UnionType
 from typing import Any
 
@@ -42,6 +43,8 @@ def _accepts(hint: Any, value: Any) -> bool:
     if hint is type(None):
         return value is None
     base = origin or hint
+    if base is Path:
+        return isinstance(value, str)
     if base in _SIMPLE:
         if isinstance(value, bool) and base is not bool:
             return False
@@ -81,8 +84,23 @@ def bind_options(target: Callable, options: Mapping[str, Any] | None, *, what: s
     if missing:
         raise ConfigError(f"{what} needs option(s) {', '.join(missing)}", file=file, line=line,
                           key=key or None)
-    return {n: float(v) if hints.get(n) is float and isinstance(v, int) else v
-            for n, v in options.items()}
+    yaml_dirs = {n: Path(marks.get(n, (file, line))[0] or ".").parent for n in options}
+    return {n: _converted(hints.get(n), v, yaml_dirs[n]) for n, v in options.items()}
+
+
+def _converted(hint: Any, value: Any, base: Path) -> Any:
+    """An int where a float is expected becomes a float; a string where a `Path` is expected
+    becomes a path relative to the YAML file that gave it (``~`` expanded)."""
+    if hint is float and isinstance(value, int):
+        return float(value)
+    if isinstance(value, str) and _mentions_path(hint):
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base / path
+    return value
+
+
+def _mentions_path(hint: Any) -> bool:
+    return hint is Path or any(_mentions_path(h) for h in typing.get_args(hint))
 
 
 def describe_options(target: Callable) -> list[str]:

@@ -354,3 +354,29 @@ def test_a_parameter_entry_is_replaced_whole(tmp_path):
     space = load_config(run).space
     assert [(p.name, type(p).__name__) for p in space.sampled] == [("x", "Uniform"),
                                                                     ("y", "Uniform")]
+
+
+def test_path_options_are_relative_to_the_yaml_file_that_gives_them(tmp_path, monkeypatch,
+                                                                   registry):
+    """A provider option typed Path, given as a relative path in an included file, is
+    taken from that file's directory, whatever the working directory."""
+    from fit import likelihood
+
+    @likelihood("reads_a_card")
+    class ReadsACard:
+        def __init__(self, *, card: Path):
+            self.card = card
+            self.needs = ("x",)
+
+        def __call__(self, x):
+            return 0.0
+
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base" / "card.in").write_text("x\n")
+    (tmp_path / "base" / "base.yaml").write_text(
+        "parameters: {x: [0, 1]}\nlikelihoods:\n  reads_a_card: {card: card.in}\n")
+    (tmp_path / "run.yaml").write_text("include: base/base.yaml\nseed: 3\n")
+    monkeypatch.chdir(tmp_path.parent)
+    provider = prepare(tmp_path / "run.yaml").graph.providers["reads_a_card"]
+    assert provider.function.card.resolve() == (tmp_path / "base" / "card.in").resolve()
+    assert provider.function.card.read_text() == "x\n"
