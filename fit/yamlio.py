@@ -47,7 +47,7 @@ _FLOAT_1_2 = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|
 
 def _make_loader(filename: str) -> type[yaml.SafeLoader]:
     class MarkedLoader(yaml.SafeLoader):
-        pass
+        """SafeLoader whose constructors (added below, per file) record key locations."""
 
     def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> MarkedDict:
         loader.flatten_mapping(node)

@@ -105,9 +105,7 @@ def run(scan: Scan, *, nwalkers: int | None = None, nsteps: int = 2000,
         chain.log_prob_fn = log_prob
         start = np.random.default_rng(scan.seed).random((walkers, ndim))
         random = np.random.RandomState(scan.seed % 2**32).get_state()
-        for _ in chain.sample(emcee.State(start, random_state=random), iterations=nsteps,
-                              progress=False):
-            pass
+        chain.run_mcmc(emcee.State(start, random_state=random), nsteps, progress=False)
         return _posterior(scan, chain, walkers=walkers, nsteps=nsteps, burn=discard,
                           thin=thin, moves=moves)
 
