@@ -22,6 +22,7 @@ from backends.nmssm_builtin.spectrum import PARAMETERS, as_arrays, compute
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference" / "nmssmtools"
+ORACLE = ROOT.parent / "shared" / "reference" / "oracle" / "random_A.csv"
 
 
 def random_points(n: int, seed: int = 1) -> dict[str, np.ndarray]:
@@ -169,6 +170,59 @@ def test_one_loop_corrections_keep_the_goldstone_massless():
     assert np.abs(ga[:, 0, :]).max() < 1e-2 * np.abs(ga).max()   # finite differences
 
 
+def test_electroweakino_loops_keep_the_goldstone_massless():
+    """Gauge invariance of the chargino/neutralino potential: no mass for G (exact)."""
+    from backends.nmssm_builtin.electroweak_loops import loop_corrections, scale_sq
+    q = as_arrays(random_points(200, seed=11))
+    _, odd = loop_corrections(q, scale_sq(q))
+    beta = np.arctan(q["tanb"])
+    goldstone = np.stack([np.cos(beta), -np.sin(beta)], -1)
+    assert np.abs(np.einsum("nij,nj->ni", odd, goldstone)).max() < 1e-9 * np.abs(odd).max()
+
+
+def test_electroweakino_loop_derivatives_match_finite_differences():
+    """The analytic second derivatives (perturbation theory of the eigenvalues) against
+    central differences of the potential itself, tadpoles subtracted as in the code."""
+    from backends.nmssm_builtin import electroweak_loops as ew
+    q = as_arrays(random_points(4, seed=12))
+    q2 = ew.scale_sq(q)
+    even, odd = ew.loop_corrections(q, q2)
+    n, h = 4, 0.5        # GeV; smaller steps lose to round-off (V1 ~ 1e10 GeV^4)
+    step = np.eye(4) * h
+
+    def v(shift):
+        return ew.potential(q, np.broadcast_to(shift, (n, 4)), q2)
+
+    hess = np.empty((n, 4, 4))
+    for a in range(4):
+        for b in range(4):
+            hess[:, a, b] = (v(step[a] + step[b]) - v(step[a] - step[b])
+                             - v(step[b] - step[a]) + v(-step[a] - step[b])) / (4 * h * h)
+    grad = np.stack([(v(step[a]) - v(-step[a])) / (2 * h) for a in range(2)], -1)
+    beta = np.arctan(q["tanb"])
+    vev = np.sqrt(2) * sm.V_HIGGS * np.stack([np.cos(beta), np.sin(beta)], -1)
+    tad = (grad / vev)[:, :, None] * np.eye(2)
+    scale = np.abs(hess).max()
+    np.testing.assert_allclose(even, hess[:, :2, :2] - tad, atol=1e-5 * scale)
+    np.testing.assert_allclose(odd, hess[:, 2:, 2:] - tad, atol=1e-5 * scale)
+    assert np.abs(hess[:, :2, 2:]).max() < 1e-6 * scale           # CP conserved
+
+
+def test_gauge_couplings_run_with_the_split_susy_coefficients():
+    """With all electroweakinos at M_Z, 1/g^2 runs with the split-SUSY coefficients
+    b' = 15/2, b2 = -7/6 (Giudice, Romanino, hep-ph/0406088: b1 = 9/2 in GUT
+    normalisation = 3/5 b'), and with the SM ones (41/6, -19/6) when they are heavy."""
+    from backends.nmssm_builtin.electroweak_loops import gauge_couplings_sq
+    q2 = np.array([1000.0**2])
+    t = np.log(1000.0 / sm.MZ) / (8 * np.pi**2)
+    light = {"M2": np.array([sm.MZ]), "mueff": np.array([sm.MZ])}
+    heavy = {"M2": np.array([5000.0]), "mueff": np.array([5000.0])}
+    for params, (b1, b2) in ((light, (15 / 2, -7 / 6)), (heavy, (41 / 6, -19 / 6))):
+        g1, g2 = gauge_couplings_sq(params, q2)
+        assert (1 / sm.G1SQ - 1 / g1[0]) / t == pytest.approx(b1, rel=1e-9)
+        assert (1 / sm.G2SQ - 1 / g2[0]) / t == pytest.approx(b2, rel=1e-9)
+
+
 def test_electroweakino_pole_corrections_have_the_leading_log_size():
     """Wino under heavy sfermions: + g2^2/(16 pi^2) (10 + 12 ln(Q/M2)) (PBMZ, split-SUSY
     running); higgsino: + (3/4 g2^2 + 1/4 g'^2)/(16 pi^2) (5 + 6 ln(Q/mu)) for M_W << mu."""
@@ -246,23 +300,22 @@ def read_reference() -> tuple[dict[str, float], dict[int, float]]:
 def test_reference_point_against_nmssmtools():
     """NMSSMTools 6.1.2 (spectr_full_minchi2.dat, MODSEL 8=2) vs the built-in calculator.
 
-    Tolerances: the SM-like Higgs 6 GeV (our resummed leading logs vs NMSSMTools' full
-    two-loop with pole masses: against NMSSMTools 5.6.0 on the oracle sample we are
-    +2.3 GeV high on average with a 1.1 GeV spread, +3.1 +- 1.4 GeV at tan(beta) < 5;
-    this point, tan(beta) = 4.7 and X_t = -1.6 M_S, run with NMSSMTools 6.1.2, is
-    +5.7 GeV);
-    the singlet-like h1 5 GeV; a1 3%; the heavy doublets A2, H3, H+ 4% (NMSSMTools
-    runs tan(beta) from M_Z to Q ~ 3 TeV, we do not); neutralinos and charginos 5%
+    Tolerances: the SM-like Higgs 5 GeV (our one-loop potential with resummed leading
+    logs vs NMSSMTools' full two-loop with pole masses: against NMSSMTools 5.6.0 on the
+    oracle sample we are +0.4 GeV high (median) with a 1.0 GeV spread; this point,
+    tan(beta) = 4.7 and X_t = -1.6 M_S, run with NMSSMTools 6.1.2, is +3.8 GeV);
+    the singlet-like h1 5 GeV; a1 3%; the heavy doublets A2, H3, H+ 4.5% (NMSSMTools
+    runs tan(beta) from M_Z to Q ~ 3 TeV, we do not; 4.1% here); neutralinos and charginos 5%
     (NMSSMTools adds one-loop corrections, a few percent here, we give tree level);
     stops 2% and the sleptons 3% (tree level vs running/pole masses).
     """
     p, mass = read_reference()
     spec = compute(p)
-    assert abs(spec["mh2"][0] - mass[25]) < 6.0       # NMSSMTools: 25 = SM-like (124.98)
+    assert abs(spec["mh2"][0] - mass[25]) < 5.0       # NMSSMTools: 25 = SM-like (124.98)
     assert abs(spec["mh1"][0] - mass[35]) < 5.0       # singlet-like, 93.38
     assert abs(spec["ma1"][0] / mass[36] - 1) < 0.03
     for key, code in (("ma2", 46), ("mh3", 45), ("mhc", 37)):
-        assert abs(spec[key][0] / mass[code] - 1) < 0.04, key
+        assert abs(spec[key][0] / mass[code] - 1) < 0.045, key
     for i, code in enumerate((1000022, 1000023, 1000025, 1000035, 1000045), start=1):
         assert np.sign(spec[f"mneu{i}"][0]) == np.sign(mass[code])
         assert abs(spec[f"mneu{i}"][0] / mass[code] - 1) < 0.015, i
@@ -275,11 +328,40 @@ def test_reference_point_against_nmssmtools():
     assert theory_checks(spec, p, require_neutralino_lsp=False)[1][0] == ""
 
 
+def sm_like_mass(masses: np.ndarray, s: np.ndarray, tanb: np.ndarray) -> np.ndarray:
+    """The CP-even mass (n,3) whose state couples most to W/Z, |cos(b) S_i1 + sin(b) S_i2|."""
+    beta = np.arctan(tanb)[:, None]
+    cv = np.abs(np.cos(beta) * s[:, :, 0] + np.sin(beta) * s[:, :, 1])
+    return masses[np.arange(len(tanb)), cv.argmax(axis=1)]
+
+
+@pytest.mark.skipif(not ORACLE.exists(), reason="oracle sample not available")
+def test_sm_like_higgs_against_the_oracle_sample():
+    """NMSSMTools 5.6.0 (MODSEL 8=2) on the points it computes in the oracle sample: the
+    built-in SM-like mass is within 2 GeV at >= 85% of them (measured 90%) and the
+    median difference is below 1 GeV (measured +0.4). For scale: SOFTSUSY 4.1 agrees with
+    NMSSMTools within 2 GeV at 90% of these points, median +1.2 GeV (oracle README)."""
+    pd = pytest.importorskip("pandas")
+    o = pd.read_csv(ORACLE, comment="#")
+    o = o[o["status"] == "ok"]
+    names = {"lambda_": "lambda"}
+    spec = compute({k: o[names.get(k, k)].to_numpy(float) for k in PARAMETERS})
+    tanb = o["tanb"].to_numpy(float)
+    ours = sm_like_mass(np.stack([spec[f"mh{i}"] for i in (1, 2, 3)], -1), spec["S"], tanb)
+    s_ref = o[[f"S{i}{j}" for i in (1, 2, 3) for j in (1, 2, 3)]].to_numpy(float)
+    theirs = sm_like_mass(o[["mh1", "mh2", "mh3"]].to_numpy(float), s_ref.reshape(-1, 3, 3),
+                          tanb)
+    diff = ours - theirs
+    assert len(diff) > 100
+    assert np.mean(np.abs(diff) < 2.0) >= 0.85
+    assert abs(np.median(diff)) < 1.0
+
+
 @pytest.mark.skipif(not (REFERENCE / "spectr_full_minchi2.dat").exists(),
                     reason="reference NMSSMTools output not available")
 def test_reference_point_loop_induced_couplings():
     """The SM-like h2 of the reference point: NMSSMTools' REDCOUP gives kg/ku = 1.0046 and
-    kgamma/kV = 1.0197. Our singlet admixture differs (mh2 is 5.7 GeV higher), so the
+    kgamma/kV = 1.0197. Our singlet admixture differs (mh2 is 3.8 GeV higher), so the
     ratios, which isolate the loop-induced parts, are compared: within 0.02 and 0.03."""
     p, _ = read_reference()
     spec = compute(p)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import higgs, ino_loops, radiative
+from . import electroweak_loops, higgs, ino_loops, radiative
 from . import sm_inputs as sm
 from .charginos import charginos
 from .neutralinos import neutralinos
@@ -33,6 +33,8 @@ def higgs_sector(p: dict[str, np.ndarray], loops: bool = True, two_loop: bool = 
                                              p["Alambda"], p["Akappa"], p["mueff"])
     if loops:
         d_even, d_odd = radiative.corrections(p, two_loop=two_loop)
+        ew_even, ew_odd = electroweak_loops.corrections(p)
+        d_even, d_odd = d_even + ew_even, d_odd + ew_odd
         rot = higgs.odd_rotation(p["tanb"])
         d_odd_ga = np.einsum("nij,njk,nlk->nil", rot, d_odd, rot)
         even = even + d_even
