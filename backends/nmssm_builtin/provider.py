@@ -19,8 +19,9 @@ def nmssm_builtin(params: dict, *, loops: bool = True, two_loop: bool = True,
                   vacuum_check: bool = True) -> PartlyInvalid:
     """Z3-NMSSM spectrum in pure numpy, vectorised: masses [GeV] and mixings (SLHA2).
 
-    Higgs: tree level plus the one-loop top/bottom effective potential (``loops``) and
-    resummed leading two-loop logarithms (``two_loop``); neutralinos and charginos with
+    Higgs: tree level plus the one-loop top/bottom effective potential and the
+    chargino/neutralino loops (``loops``), and resummed leading two-loop logarithms
+    (``two_loop``); neutralinos and charginos with
     one-loop pole corrections to M1, M2, mueff (with ``loops``); sfermions and gluino
     at tree level. Points failing the theory checks (tachyons, LSP, perturbativity up
     to M_GUT, a deeper singlet-only or trivial vacuum) are invalid, one code per point.
