@@ -28,6 +28,7 @@ TOP_KEYS = {
     "likelihoods": "the log-likelihood terms to add up",
     "observables": "extra capabilities to compute and write for valid points",
     "rules": "which provider serves a capability, and its options",
+    "prefer": "provider modules to choose first where several serve a capability",
     "sampler": "the sampler name and its options",
     "output": "where and how the results are written",
     "seed": "the random seed (an integer)",
@@ -77,6 +78,15 @@ class Rule:
 
 
 @dataclass
+class Preference:
+    """Provider modules (dotted names, a package covers its submodules) that win where
+    several providers serve a capability and no rule names one; earlier entries first."""
+
+    modules: list[str]
+    where: Where
+
+
+@dataclass
 class SamplerChoice:
     name: str
     options: dict[str, Any]
@@ -108,6 +118,7 @@ class RunConfig:
     model: str = ""
     observables: list[str] = field(default_factory=list)
     rules: dict[str, Rule] = field(default_factory=dict)
+    prefer: Preference | None = None
     seed: int | None = None
     modules: list[str] = field(default_factory=list)
     invalid_loglike: float = DEFAULT_FLOOR
@@ -383,6 +394,8 @@ def load_config(path: str | Path) -> RunConfig:
         source=source, data=plain(data), space=_parameters(data),
         likelihoods=_named_entries(data["likelihoods"], data, "likelihoods"),
         sampler=_sampler(data), output=_output(data, source), model=model,
-        observables=_string_list(data, "observables"), rules=_rules(data), seed=seed,
+        observables=_string_list(data, "observables"), rules=_rules(data),
+        prefer=Preference(_string_list(data, "prefer"), _where(data, "prefer", "prefer"))
+        if "prefer" in data else None, seed=seed,
         modules=_string_list(data, "modules"), invalid_loglike=float(floor),
         provider_errors=errors)

@@ -1,7 +1,8 @@
 """The dependency graph: from the requested likelihood terms down to the parameters.
 
 Resolved once, before the scan: each needed capability gets exactly one
-provider (chosen by ``rules:`` where several could serve it); a missing or
+provider (chosen by ``rules:`` where several could serve it, else by the
+modules listed under ``prefer:``); a missing or
 ambiguous capability, an unknown provider, or a cycle is an error that names
 the capability and, where it helps, the YAML rule that would fix it.
 """
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import ALL_PARAMETERS, Rule, RunConfig, Where
+from .config import ALL_PARAMETERS, Preference, Rule, RunConfig, Where
 from .errors import ResolutionError, one_of, suggest
 from .options import bind_options
 from .providers import BoundProvider, ProviderSpec, Registry
@@ -92,6 +93,33 @@ def _ruled(capability: str, candidates: list[ProviderSpec], rule: Rule) -> Provi
         key=f"rules.{capability}")
 
 
+def _in_module(spec: ProviderSpec, module: str) -> bool:
+    return spec.module == module or spec.module.startswith(module + ".")
+
+
+def _preferred(candidates: list[ProviderSpec], prefer: Preference | None
+               ) -> list[ProviderSpec]:
+    """The candidates of the first preferred module that has any (all if none has)."""
+    for module in prefer.modules if prefer is not None else ():
+        chosen = [c for c in candidates if _in_module(c, module)]
+        if chosen:
+            return chosen
+    return candidates
+
+
+def _check_preference(prefer: Preference | None, registry: Registry) -> None:
+    """Every module under ``prefer:`` must hold a registered provider (catches typos)."""
+    if prefer is None:
+        return
+    specs = list(registry.by_name.values())
+    modules = sorted({s.module for s in specs})
+    for module in prefer.modules:
+        if not any(_in_module(s, module) for s in specs):
+            raise prefer.where.error(f"no provider is defined in the module '{module}'"
+                                     f"{suggest(module, modules)}; provider modules: "
+                                     f"{one_of(modules)}")
+
+
 def _choose(capability: str, needed_by: str, registry: Registry, config: RunConfig,
             kind: str | None) -> ProviderSpec:
     candidates = registry.providers_of(capability)
@@ -106,6 +134,7 @@ def _choose(capability: str, needed_by: str, registry: Registry, config: RunConf
             f"{suggest(capability, known)}; known {what}s: {one_of(known)}")
     if rule is not None and rule.provider is not None:
         return _ruled(capability, candidates, rule)
+    candidates = _preferred(candidates, config.prefer)
     if len(candidates) > 1:
         ordered = sorted(candidates, key=lambda c: c.name)
         raise ResolutionError(
@@ -156,6 +185,7 @@ def resolve(config: RunConfig, registry: Registry) -> Graph:
     leaves = set(parameters) | {ALL_PARAMETERS}
     providers: dict[str, BoundProvider] = {}
     options = _provider_options(config, registry)
+    _check_preference(config.prefer, registry)
 
     def bind(cap: str, needed_by: str, kind: str | None, path: list[str]) -> None:
         if cap in leaves:

@@ -18,6 +18,7 @@ functions, so that resolving the graph (``--dry-run``) imports nothing heavy.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import importlib.util
@@ -135,8 +136,12 @@ class Registry:
     def __init__(self) -> None:
         self.by_name: dict[str, ProviderSpec] = {}
         self._imported: set[str] = set()
+        #: internal module name of a user's .py file -> the path as the YAML gives it
+        self._labels: dict[str, str] = {}
 
     def add(self, spec: ProviderSpec) -> None:
+        if spec.module in self._labels:
+            spec = dataclasses.replace(spec, module=self._labels[spec.module])
         old = self.by_name.get(spec.name)
         if old is not None and old.target is not spec.target and old.module != spec.module:
             raise FitError(f"two providers are named '{spec.name}' (in {old.module} and "
@@ -152,11 +157,11 @@ class Registry:
     @contextmanager
     def scope(self) -> Iterator[Registry]:
         """Providers registered inside the block are forgotten after it (for tests)."""
-        saved, imported = dict(self.by_name), set(self._imported)
+        saved, imported, labels = dict(self.by_name), set(self._imported), dict(self._labels)
         try:
             yield self
         finally:
-            self.by_name, self._imported = saved, imported
+            self.by_name, self._imported, self._labels = saved, imported, labels
 
     def discover(self, modules: Sequence[str] = (), base: Path | None = None) -> None:
         """Import the built-in provider packages and the user's modules.
@@ -181,6 +186,7 @@ class Registry:
                 raise FitError(f"module file '{module}' not found (looked for {path})")
             digest = hashlib.sha1(str(path).encode()).hexdigest()[:8]  # noqa: S324 - a name
             name = f"fit_user_{path.stem}_{digest}"
+            self._labels[name] = module
             spec = importlib.util.spec_from_file_location(name, path)
             mod = importlib.util.module_from_spec(spec)
             sys.modules[name] = mod

@@ -515,6 +515,48 @@ def test_two_providers_and_no_rule_prints_a_ready_to_paste_rule(tmp_path):
     assert "sampler: random" in plan
 
 
+ALTERNATIVE_XSEC = '''
+from fit import provider
+
+
+@provider("cross_section", vectorised=True)
+def xsec_alternative(mass, coupling):
+    """A second cross-section provider, in the user's module [pb]."""
+    return 2.0 * coupling**2 * (100.0 / mass) ** 4
+'''
+
+
+def test_prefer_takes_the_providers_of_the_listed_module_and_rules_still_win(tmp_path,
+                                                                              registry):
+    (tmp_path / "alt_xsec.py").write_text(ALTERNATIVE_XSEC)
+    base = (COLLIDER, "likelihoods: [counting]\nmodules: [alt_xsec.py]\n")
+    chosen = {}
+    for prefer in ("[alt_xsec.py, backends.toy_collider]", "[alt_xsec.py]"):
+        path = write(tmp_path, *base, f"prefer: {prefer}\n")
+        chosen[prefer] = prepare(path).graph.providers["cross_section"].name
+    assert set(chosen.values()) == {"xsec_alternative"}
+    assert "[alt_xsec.py, " in prepare(path).describe()          # the module as written
+    # the first listed module that has providers decides; two there stay ambiguous
+    path = write(tmp_path, *base, "prefer: [backends.toy_collider, alt_xsec.py]\n")
+    with pytest.raises(ResolutionError, match="xsec_leading_order, xsec_with_kfactor"):
+        prepare(path)
+    # a rule names the provider, whatever prefer says; prefer enters the physics hash
+    path = write(tmp_path, *base, "prefer: [alt_xsec.py]\n",
+                 "rules: {cross_section: xsec_leading_order}\n")
+    assert prepare(path).graph.providers["cross_section"].name == "xsec_leading_order"
+    other = write(tmp_path, *base, "rules: {cross_section: xsec_leading_order}\n",
+                  name="other.yaml")
+    assert load_config(path).physics_hash() != load_config(other).physics_hash()
+
+
+def test_prefer_names_a_module_without_providers(tmp_path):
+    path = write(tmp_path, COLLIDER, "likelihoods: [counting]\n",
+                 "prefer: [backends.toy_colider]\n")
+    assert_located(config_error(path, full=True), path, line_of(path, "prefer:"), "prefer",
+                   "no provider is defined in the module 'backends.toy_colider'",
+                   "did you mean 'backends.toy_collider'?")
+
+
 def test_exponent_without_a_dot_is_a_number(tmp_path):
     """YAML 1.1 (PyYAML) reads 1e-4 as a string; run files read it as the float it means."""
     path = write(tmp_path, """

@@ -269,7 +269,9 @@ def toy_relic(relic_density, *, target: float = 0.12, sigma: float = 0.06):
 """
 
 
-def _write_run(tmp_path: Path, options: dict) -> Path:
+def _write_run(tmp_path: Path, options: dict, prefer: bool = False) -> Path:
+    """A run of NMSSMTools with a toy likelihood; its providers chosen one rule per
+    capability, or all at once by ``prefer:``."""
     # one module name per test: the registry remembers imported module names across tests
     module = f"toy_relic_{tmp_path.name}.py"
     (tmp_path / module).write_text(LIKELIHOOD)
@@ -277,6 +279,8 @@ def _write_run(tmp_path: Path, options: dict) -> Path:
     extractors = ("spectrum", "higgs_couplings", "relic_density", "sigma_SI_p", "sigma_SD_n",
                   "bsg", "delta_amu")
     rules = "\n".join(f"  {c}: nmssmtools_{c}" for c in extractors)
+    if prefer:
+        rules = "prefer: [backends.nmssmtools]"
     opts = ", ".join(f"{k}: {v!r}" for k, v in options.items())
     path = tmp_path / "nmssm.yaml"
     path.write_text(f"""\
@@ -297,9 +301,10 @@ modules: [{module}]
     return path
 
 
-def test_full_run_writes_the_capabilities(installation, tmp_path, registry):
+@pytest.mark.parametrize("prefer", [False, True], ids=["rules", "prefer"])
+def test_full_run_writes_the_capabilities(installation, tmp_path, registry, prefer):
     path = _write_run(tmp_path, {"nmssmtools_dir": str(installation),
-                                 "scratch_dir": str(tmp_path / "scratch")})
+                                 "scratch_dir": str(tmp_path / "scratch")}, prefer)
     assert "nmhdecay (NMSSMTools)" in prepare(path, registry).describe()
     out = run(path, output=tmp_path / "out" / "nmssm.h5", registry=registry)
     with h5py.File(out) as f:
