@@ -40,7 +40,7 @@ electroweakinos then raise the SM-like Higgs mass, as their contributions to the
 running of the Higgs quartic below the sfermion scale do (Giudice, Romanino,
 hep-ph/0406088). Of the natural choices Q = m_t, Q_EW and the stop scale of
 ``radiative``, Q_EW agrees best with NMSSMTools 5.6.0 on the oracle sample
-(median differences of the SM-like mass -1.2, +0.4 and +2.4 GeV); a
+(median differences of the SM-like mass -1.5, +0.4 and +2.4 GeV); a
 consistent stop-scale treatment would need the full electroweak one-loop (W, Z,
 Higgs and sfermion loops with DRbar gauge couplings), which is not included.
 """
