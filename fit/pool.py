@@ -3,6 +3,9 @@
 Rank 0 cuts a batch into chunks, keeps every worker busy with one chunk at a
 time, evaluates chunks itself in between, and collects results as they come:
 a slow point (a backend near its timeout) holds up one chunk, not the batch.
+The chunk width balances the fixed cost of each chunk (an evaluator call, a
+vectorised provider's set-up, a message) against the idle ranks at the end of
+a batch, from the measured cost of chunks on rank 0.
 On a 2-core machine a pool whose master only coordinates leaves a core idle;
 here rank 0 works too.
 """
@@ -20,36 +23,70 @@ import numpy as np
 from .evaluate import PointBatch
 
 TAG_WORK, TAG_RESULT, TAG_STOP = 11, 12, 13
+#: cost of sending a chunk and its result, on top of the evaluator call [s]
+MESSAGE_SECONDS = 1e-4
+
+
+class ChunkCost:
+    """Running estimate of the time to evaluate a chunk of w points, T(w) = a + b w [s]:
+    a is the fixed cost of a call (a vectorised provider's set-up, the evaluator's own
+    bookkeeping), b the cost per point. Least squares over the last ``memory`` chunks
+    timed on rank 0, which times one short chunk per batch so that the widths differ."""
+
+    def __init__(self, memory: int = 32):
+        self.samples: deque[tuple[int, float]] = deque(maxlen=memory)
+
+    def add(self, width: int, seconds: float) -> None:
+        self.samples.append((width, seconds))
+
+    def fit(self) -> tuple[float, float] | None:
+        """(a, b), or None before the first chunk; a >= 0, b > 0."""
+        if not self.samples:
+            return None
+        width, seconds = np.array(self.samples, dtype=float).T
+        if np.ptp(width) == 0:
+            return 0.0, max(float(np.mean(seconds / width)), 1e-12)
+        b, a = np.polyfit(width, seconds, 1)
+        return max(float(a), 0.0), max(float(b), 1e-12)
 
 
 class Pool:
     """Evaluates unit-cube batches over all ranks of ``comm`` (None: this process alone)."""
 
     def __init__(self, comm: Any | None, evaluate: Callable[[np.ndarray], PointBatch],
-                 depth: int = 3, min_chunk_seconds: float = 0.005):
+                 depth: int = 3):
         self.comm = comm
         self.size = 1 if comm is None else comm.Get_size()
         self.evaluate = evaluate
         self.depth = depth  # chunks queued per worker, so none idles while rank 0 computes
-        self.min_chunk_seconds = min_chunk_seconds
-        self.seconds_per_point: float | None = None  # measured on rank 0
+        self.cost = ChunkCost()  # measured on rank 0
 
     def chunk_width(self, n: int) -> int:
-        """Points per chunk: small chunks balance the ranks at the end of a batch, but each
-        chunk costs a message and an evaluator call (~0.1 ms), so a chunk should take at
-        least ``min_chunk_seconds``; and every rank should get at least two chunks."""
+        """Points per chunk. With N = n/w chunks of fixed cost a, spread over the ranks,
+        and about one chunk (a + b w) of imbalance at the end, the batch takes
+        ~ (n a/w + n b)/size + a + b w: least at w = sqrt(n a/(b size)). At most n/(2 size)
+        (every rank gets two chunks); before any measurement, four chunks per rank."""
         most = max(1, math.ceil(n / (2 * self.size)))
-        if self.seconds_per_point is None:
+        estimate = self.cost.fit()
+        if estimate is None:
             return max(1, math.ceil(n / (4 * self.size)))
-        return min(most, max(1, math.ceil(self.min_chunk_seconds / self.seconds_per_point)))
+        a, b = estimate
+        best = math.sqrt(n * (a + MESSAGE_SECONDS) / (b * self.size))
+        return int(min(most, max(1, math.ceil(best))))
 
     def _timed_evaluate(self, cube: np.ndarray) -> PointBatch:
         start = time.perf_counter()
         batch = self.evaluate(cube)
-        per_point = (time.perf_counter() - start) / max(len(cube), 1)
-        old = self.seconds_per_point
-        self.seconds_per_point = per_point if old is None else 0.8 * old + 0.2 * per_point
+        self.cost.add(len(cube), time.perf_counter() - start)
         return batch
+
+    def _evaluate_split(self, cube: np.ndarray) -> PointBatch:
+        """A chunk as a short piece and the rest, each timed (two widths for the fit)."""
+        if len(cube) < 2:
+            return self._timed_evaluate(cube)
+        short = max(1, len(cube) // 4)
+        return PointBatch.concat([self._timed_evaluate(cube[:short]),
+                                  self._timed_evaluate(cube[short:])])
 
     def map(self, cube: np.ndarray) -> tuple[PointBatch, np.ndarray]:
         """Evaluate the points (rank 0 only); returns the batch in input order and the ranks."""
@@ -72,10 +109,17 @@ class Pool:
             load[status.Get_source()] -= 1
 
         def wants_work(worker: int) -> bool:
-            # queue up to `depth` chunks per worker while there is plenty of work; near the
-            # end of the batch only idle workers get one, so nobody is left holding a queue
-            return load[worker] == 0 or (load[worker] < self.depth and len(queue) > self.size)
+            # queue up to `depth` chunks per worker while there is plenty of work (near the
+            # end only idle workers get one); with few chunks in the batch a queued chunk
+            # is a large part of it, so then no worker holds more than its share
+            if load[worker] == 0:
+                return True
+            if load[worker] >= self.depth or len(queue) <= self.size:
+                return False
+            share = (len(queue) + sum(load.values())) / self.size
+            return len(results) >= 2 * self.depth * self.size or load[worker] + 1 <= share
 
+        first = True  # rank 0 splits its first chunk of the batch (see ChunkCost)
         while queue or any(load.values()):
             for worker in sorted(load, key=load.get):
                 while queue and wants_work(worker):
@@ -85,7 +129,9 @@ class Pool:
                     load[worker] += 1
             if queue:
                 j, start = queue.popleft()
-                results[j] = (self._timed_evaluate(cube[start:start + width]), 0)
+                evaluate = self._evaluate_split if first else self._timed_evaluate
+                results[j] = (evaluate(cube[start:start + width]), 0)
+                first = False
                 while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=TAG_RESULT):
                     receive()
             else:
