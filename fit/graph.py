@@ -78,7 +78,8 @@ class Graph:
 
 def _rule_hint(capability: str, candidates: list[ProviderSpec]) -> str:
     return (f"\nadd a rule to the YAML to choose one:\n  rules:\n    {capability}: "
-            f"{candidates[0].name}")
+            f"{candidates[0].name}\n  # or, for every capability its module provides: "
+            f"prefer: [{candidates[0].module}]")
 
 
 def _ruled(capability: str, candidates: list[ProviderSpec], rule: Rule) -> ProviderSpec:

@@ -500,6 +500,7 @@ def test_two_providers_and_no_rule_prints_a_ready_to_paste_rule(tmp_path):
     assert "xsec_leading_order, xsec_with_kfactor" in message
     assert "rules:" in message
     assert "cross_section: xsec_leading_order" in message
+    assert "prefer: [backends.toy_collider]" in message          # a YAML comment
     snippet = textwrap.dedent(message[message.index("  rules:"):])
     assert yaml.safe_load(snippet) == {"rules": {"cross_section": "xsec_leading_order"}}
 
