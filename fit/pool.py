@@ -31,13 +31,19 @@ class ChunkCost:
     """Running estimate of the time to evaluate a chunk of w points, T(w) = a + b w [s]:
     a is the fixed cost of a call (a vectorised provider's set-up, the evaluator's own
     bookkeeping), b the cost per point. Least squares over the last ``memory`` chunks
-    timed on rank 0, which times one short chunk per batch so that the widths differ."""
+    timed on rank 0, which times a short chunk now and then so that the widths differ."""
 
     def __init__(self, memory: int = 32):
         self.samples: deque[tuple[int, float]] = deque(maxlen=memory)
 
     def add(self, width: int, seconds: float) -> None:
         self.samples.append((width, seconds))
+
+    def wants_short_chunk(self) -> bool:
+        """True while the remembered chunks have one width only, or half of them have
+        been replaced since the last short one (costs drift as a scan moves)."""
+        widths = [w for w, _ in self.samples]
+        return len(set(widths)) < 2 or min(widths) not in widths[len(widths) // 2:]
 
     def fit(self) -> tuple[float, float] | None:
         """(a, b), or None before the first chunk; a >= 0, b > 0."""
@@ -119,7 +125,7 @@ class Pool:
             share = (len(queue) + sum(load.values())) / self.size
             return len(results) >= 2 * self.depth * self.size or load[worker] + 1 <= share
 
-        first = True  # rank 0 splits its first chunk of the batch (see ChunkCost)
+        split = self.cost.wants_short_chunk()  # rank 0 splits one chunk (see ChunkCost)
         while queue or any(load.values()):
             for worker in sorted(load, key=load.get):
                 while queue and wants_work(worker):
@@ -129,9 +135,9 @@ class Pool:
                     load[worker] += 1
             if queue:
                 j, start = queue.popleft()
-                evaluate = self._evaluate_split if first else self._timed_evaluate
+                evaluate = self._evaluate_split if split else self._timed_evaluate
                 results[j] = (evaluate(cube[start:start + width]), 0)
-                first = False
+                split = False
                 while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=TAG_RESULT):
                     receive()
             else:

@@ -70,3 +70,17 @@ def test_chunk_widths_do_not_shrink_into_the_fixed_cost():
     best = math.sqrt(n * (a + MESSAGE_SECONDS) / (b * 2))
     assert pool.chunk_width(n) == pytest.approx(best, rel=0.01)
     assert a < 0.2 * b * pool.chunk_width(n)
+
+
+def test_short_chunks_only_while_the_widths_do_not_vary():
+    """Rank 0 splits a chunk while all remembered chunks have one width, and again once
+    the short ones have left the recent half of the memory; not in every batch."""
+    cost = ChunkCost(memory=8)
+    assert cost.wants_short_chunk()
+    cost.add(100, 5e-3)
+    assert cost.wants_short_chunk()
+    cost.add(25, 2e-3)
+    assert not cost.wants_short_chunk()
+    for _ in range(4):
+        cost.add(100, 5e-3)
+    assert cost.wants_short_chunk()
