@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -276,38 +277,26 @@ class Constraints(_Extractor):
         return {"n_violated": float(len(out.warnings)), "messages": "; ".join(out.warnings)}
 
 
-def _lowen_extractor(capability: str) -> None:
-    index, meaning = LOWEN[capability]
+def _register_number(capability: str, reader: Callable[[SLHAOutput, str], float],
+                     doc: str) -> None:
+    """Register ``nmssmtools_<capability>``: one number read by ``reader(out, capability)``."""
 
-    class Lowen(_Extractor):
-        __doc__ = f"{meaning} from NMSSMTools' LOWEN entry {index}."
-
-        def extract(self, out: SLHAOutput) -> float:
-            return lowen(out, capability)
-
-    Lowen.__name__ = Lowen.__qualname__ = f"NMSSMTools_{capability}"
-    provider(capability, name=f"nmssmtools_{capability}")(Lowen)
-
-
-for _capability in LOWEN:
-    _lowen_extractor(_capability)
-
-
-def _dd_extractor(capability: str) -> None:
-    label, _ = DIRECT_DETECTION[capability]
-
-    class DirectDetection(_Extractor):
-        __doc__ = f"{label} [pb] from NMSSMTools' LOWEN block (found by its comment)."
+    class Number(_Extractor):
+        __doc__ = doc
 
         def extract(self, out: SLHAOutput) -> float:
-            return direct_detection(out, capability)
+            return reader(out, capability)
 
-    DirectDetection.__name__ = DirectDetection.__qualname__ = f"NMSSMTools_{capability}"
-    provider(capability, name=f"nmssmtools_{capability}")(DirectDetection)
+    Number.__name__ = Number.__qualname__ = f"NMSSMTools_{capability}"
+    provider(capability, name=f"nmssmtools_{capability}")(Number)
 
 
+for _capability, (_index, _meaning) in LOWEN.items():
+    _register_number(_capability, lowen, f"{_meaning} from NMSSMTools' LOWEN entry {_index}.")
 for _capability in ("sigma_SI_p", "sigma_SD_p", "sigma_SD_n"):
-    _dd_extractor(_capability)
+    _register_number(_capability, direct_detection,
+                     f"{DIRECT_DETECTION[_capability][0]} [pb] from NMSSMTools' LOWEN block "
+                     f"(found by its comment).")
 
 
 @provider("sigma_SI_n", name="nmssmtools_sigma_SI_n")
