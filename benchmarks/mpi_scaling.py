@@ -45,8 +45,9 @@ def sleep_toy(x, *, ms: float = 5.0):
 @likelihood("cpu_toy")
 def cpu_toy(x, *, ms: float = 5.0):
     end = time.perf_counter() + ms / 1000
-    while time.perf_counter() < end:
-        pass
+    spins = 0
+    while time.perf_counter() < end:  # busy-wait: this toy's cost is CPU time
+        spins += 1
     return -0.5 * x * x
 '''
 
