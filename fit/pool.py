@@ -114,6 +114,8 @@ class Pool:
             results[j] = (batch, status.Get_source())
             load[status.Get_source()] -= 1
 
+        few_chunks = len(results) < 2 * self.depth * self.size
+
         def wants_work(worker: int) -> bool:
             # queue up to `depth` chunks per worker while there is plenty of work (near the
             # end only idle workers get one); with few chunks in the batch a queued chunk
@@ -123,7 +125,7 @@ class Pool:
             if load[worker] >= self.depth or len(queue) <= self.size:
                 return False
             share = (len(queue) + sum(load.values())) / self.size
-            return len(results) >= 2 * self.depth * self.size or load[worker] + 1 <= share
+            return not few_chunks or load[worker] + 1 <= share
 
         split = self.cost.wants_short_chunk()  # rank 0 splits one chunk (see ChunkCost)
         while queue or any(load.values()):
