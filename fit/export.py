@@ -18,13 +18,12 @@ import csv
 import fnmatch
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from .errors import FitError
-from .results import Results, load
+from .results import Results, entries, load
 
 #: what is exported without --columns: the point's identity, validity and log L, the
 #: sampler's per-point columns (e.g. the id of a given point), parameters, terms, observables
@@ -47,43 +46,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="name one column (full name) NEW; repeatable")
 
 
-def datasets(run: Results) -> Iterator[tuple[str, np.ndarray]]:
-    """(full name, array) of every per-point dataset, in the file's order."""
-    for name, values in run.point.items():
-        yield f"point/{name}", values
-    for group, table in (("sampler", run.sampler), ("parameters", run.parameters),
-                         ("cube", run.cube), ("loglike", run.terms),
-                         ("observables", run.observables), ("timing", run.timing)):
-        for name, values in table.items():
-            yield f"{group}/{name}", values
-
-
-def flat(name: str, values: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
-    """One column per scalar: a matrix ``S`` of shape (n, 3, 3) gives ``S11`` ... ``S33``."""
-    if values.ndim == 1:
-        yield name, values
-        return
-    shape = values.shape[1:]
-    separator = "" if max(shape) <= 9 else "_"
-    for index in np.ndindex(*shape):
-        suffix = separator.join(str(i + 1) for i in index)
-        yield f"{name}{separator}{suffix}", values[(slice(None), *index)]
-
-
 def select(run: Results, patterns: list[str] | None = None) -> dict[str, np.ndarray]:
     """The columns matching ``patterns`` (glob patterns on dataset names, or on the names of
     single matrix entries; default `DEFAULT_COLUMNS`), in the order of the patterns. Raises
     `FitError` for a pattern of the caller's that matches nothing."""
-    every = list(datasets(run))
+    every = list(run.datasets())
     out: dict[str, np.ndarray] = {}
     for pattern in patterns or DEFAULT_COLUMNS:
         matched = False
         for name, values in every:
             if fnmatch.fnmatchcase(name, pattern):
-                out.update(flat(name, values))
+                out.update(entries(name, values))
                 matched = True
             elif values.ndim > 1:
-                for column, entry in flat(name, values):
+                for column, entry in entries(name, values):
                     if fnmatch.fnmatchcase(column, pattern):
                         out[column] = entry
                         matched = True
