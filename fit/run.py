@@ -114,6 +114,7 @@ def run(path: str | Path, *, output: str | Path | None = None, seed: int | None 
     prepared = prepare(path, registry, overrides)
     config = prepared.config
     out = output_path(config, output)
+    _refuse_reading_own_output(prepared, out)
     seed = seed if seed is not None else config.seed
     writer, error, state = None, None, None
     if rank == 0:
@@ -151,6 +152,15 @@ def run(path: str | Path, *, output: str | Path | None = None, seed: int | None 
     if progress is not None:
         log.info("done: %s; output %s", progress.line(), out)
     return out
+
+
+def _refuse_reading_own_output(prepared: Prepared, out: Path) -> None:
+    """A sampler that reads a file (the points of an earlier run) must not read the output
+    it is about to create or overwrite."""
+    for name, value in prepared.sampler_options.items():
+        if isinstance(value, Path) and value.resolve() == out.resolve():
+            raise prepared.config.sampler.where_of(name).error(
+                f"{value} is this run's own output; write the run elsewhere (--output)")
 
 
 def _handle_signals(scan: samplers.Scan) -> Callable[[], None]:

@@ -284,3 +284,20 @@ def test_two_ranks_evaluate_the_points_of_a_serial_run(tmp_path):
     assert set(parallel.point["rank"]) == {0, 1}
     np.testing.assert_array_equal(parallel.loglike, serial.loglike)
     assert list(parallel.sampler["id"]) == list(serial.sampler["id"])
+
+
+def test_a_file_given_with_set_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    path = setup(tmp_path, CSV.replace("x_paper", "x"))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    options = prepare(path, overrides=sets("sampler.file=../points.csv")).sampler_options
+    assert options["file"] == Path("../points.csv")
+
+
+def test_the_run_may_not_read_its_own_output(tmp_path):
+    path = setup(tmp_path, CSV.replace("x_paper", "x"))
+    out = run(path, output=tmp_path / "out")
+    before = out.read_bytes()
+    with pytest.raises(ConfigError, match="is this run's own output"):
+        run(path, output=out, overwrite=True, overrides=sets(f"sampler.file={out}"))
+    assert out.read_bytes() == before
