@@ -241,6 +241,9 @@ def test_malformed_rows_stop_the_run_or_are_skipped(tmp_path):
                                "expects 'skip' or 'stop', got bool True"),
     ("sampler.columns=[x]", "--set sampler.columns: sampler 'points' option 'columns' expects "
                             "dict"),
+    ("sampler.batch_size=0", "--set sampler.batch_size: expected a batch size >= 1, got 0"),
+    ("sampler.id_column=outside_prior", "--set sampler.id_column: {csv} has no column "
+                                        "'outside_prior'"),
 ])
 def test_wrong_options_are_located(tmp_path, override, message):
     path = setup(tmp_path)

@@ -142,8 +142,7 @@ def read_layout(space: ParameterSpace, options: dict[str, Any],
     if hdf5:
         (header, kept), line = _hdf5_header(path), 0
     else:
-        header, line = _csv_header(path)
-        kept = None
+        (header, line), kept = _csv_header(path), None
         twice = sorted({c for c in header if header.count(c) > 1})
         if twice:
             raise ConfigError(f"column '{twice[0]}' appears twice in the header",
@@ -151,7 +150,27 @@ def read_layout(space: ParameterSpace, options: dict[str, Any],
         if options.get("valid_only"):
             raise where("valid_only").error("'valid_only' selects the valid points of an "
                                             "earlier run's HDF5 file; this is a CSV file")
-    renames = options.get("columns") or {}
+    columns = _matched(space, header, options.get("columns") or {}, where, path, line)
+    id_column = options.get("id_column")
+    if id_column is None:
+        id_column = kept if hdf5 else "id" if "id" in header else None
+    elif hdf5:
+        _check_hdf5_dataset(path, id_column, where("id_column"))
+    elif id_column not in header:
+        raise where("id_column").error(f"{path} has no column '{id_column}'"
+                                       f"{suggest(id_column, header)}")
+    elif "/" in id_column:
+        raise where("id_column").error(f"'{id_column}': an id column name cannot hold '/'")
+    if id_column is not None and id_column.rsplit("/", 1)[-1] in OWN_COLUMNS:
+        raise where("id_column").error(f"'{id_column}' would clash with the sampler's own "
+                                       f"column of that name ({one_of(OWN_COLUMNS)})")
+    return Layout(path, hdf5, columns, header, line, id_column, bool(options.get("valid_only")))
+
+
+def _matched(space: ParameterSpace, header: list[str], renames: dict, where: Callable,
+             path: Path, line: int) -> dict[str, str]:
+    """parameter -> file column, in the run's parameter order, after ``renames``
+    (``{file column: parameter}``); every sampled parameter must have one."""
     for old, new in renames.items():
         if not isinstance(new, str):
             raise where("columns").error(f"expected 'file column: parameter name', got "
@@ -178,25 +197,7 @@ def read_layout(space: ParameterSpace, options: dict[str, Any],
         raise ConfigError(f"no column for the sampled parameter(s) {', '.join(missing)}{hints} "
                           f"(rename a column with 'columns: {{column: parameter}}')",
                           file=str(path), line=line or None)
-    id_column = options.get("id_column")
-    if id_column is not None:
-        known = header if not hdf5 else None
-        if known is not None and id_column not in known:
-            raise where("id_column").error(f"{path} has no column '{id_column}'"
-                                           f"{suggest(id_column, known)}")
-        if hdf5:
-            _check_hdf5_dataset(path, id_column, where("id_column"))
-    elif not hdf5 and "id" in header:
-        id_column = "id"
-    elif hdf5:
-        id_column = kept
-    if id_column is not None and not hdf5 and "/" in id_column:
-        raise where("id_column").error(f"'{id_column}': an id column name cannot hold '/'")
-    if id_column is not None and id_column.rsplit("/", 1)[-1] in OWN_COLUMNS:
-        raise where("id_column").error(f"'{id_column}' would clash with the sampler's own "
-                                       f"column of that name ({one_of(OWN_COLUMNS)})")
-    return Layout(path, hdf5, {p: columns[p] for p in space.names if p in columns}, header,
-                  line, id_column, bool(options.get("valid_only")))
+    return {p: columns[p] for p in space.names if p in columns}
 
 
 def _column_hint(parameter: str, columns: list[str]) -> str:
@@ -358,6 +359,10 @@ def _check_resume(scan: Scan, layout: Layout, values: np.ndarray) -> None:
 
 
 def _check(space: ParameterSpace, options: dict[str, Any], choice: SamplerChoice) -> None:
+    """The options against the file's header and the parameters (before anything runs)."""
+    if options.get("batch_size", 1) < 1:
+        raise choice.where_of("batch_size").error(f"expected a batch size >= 1, got "
+                                                  f"{options['batch_size']}")
     read_layout(space, options, choice)
 
 
@@ -383,8 +388,6 @@ def run(scan: Scan, *, file: Path, columns: dict | None = None, id_column: str |
     the id column its own points run kept); ``valid_only``: only the valid points of an
     HDF5 file; ``outside_prior``: 'flag' or 'reject'; ``malformed``: 'stop' or 'skip'.
     """
-    if batch_size < 1:
-        raise SamplerError(f"sampler 'points' option 'batch_size' must be >= 1, got {batch_size}")
     space = scan.space
     layout = read_layout(space, {"file": file, "columns": columns, "id_column": id_column,
                                  "valid_only": valid_only})
