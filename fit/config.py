@@ -21,7 +21,15 @@ import yaml
 from .errors import COMMAND_LINE_SAMPLER, COMMAND_LINE_SET, ConfigError, one_of, suggest
 from .expressions import BUILTIN_NAMES, Expression, ExpressionError
 from .priors import Derived, Fixed, Gaussian, LogUniform, ParameterSpace, Prior, Uniform
-from .yamlio import MarkedDict, MarkedList, load_with_includes, parse_value, plain, set_value
+from .yamlio import (
+    MarkedDict,
+    MarkedList,
+    load_with_includes,
+    parse_value,
+    plain,
+    prior_kind,
+    set_value,
+)
 
 TOP_KEYS = {
     "model": "a short name or description of the model",
@@ -262,9 +270,7 @@ def _parameter(name: str, spec: Any, parent: MarkedDict) -> Prior | Fixed | Deri
     if not isinstance(spec, MarkedDict):
         raise where.error(f"expected a number, a range [low, high] or a mapping with "
                           f"'prior:', got {spec!r}")
-    kind = spec.get("prior")
-    if kind is None:
-        kind = "derived" if "expr" in spec else "fixed" if "value" in spec else None
+    kind = prior_kind(spec)
     if not isinstance(kind, str) or kind not in PRIOR_KEYS:
         w = _where(spec, "prior", f"{path}.prior")
         got = f"'{kind}'" if kind is not None else "nothing"

@@ -144,13 +144,21 @@ def expanded(path: str, value: Any, mark: tuple[str, int]) -> Any:
     return value
 
 
+def prior_kind(entry: MarkedDict) -> Any:
+    """The kind of prior of a parameter entry, also where it is implied by ``expr:`` or
+    ``value:`` (as the run file's reader infers it)."""
+    if "prior" in entry:
+        return entry["prior"]
+    return "derived" if "expr" in entry else "fixed" if "value" in entry else None
+
+
 def _replaces(path: str, old: MarkedDict, new: MarkedDict) -> bool:
     """Whether ``new`` replaces ``old`` whole instead of merging onto it: a parameter entry
     naming another kind of prior (a uniform prior must not inherit a Gaussian's ``mean``),
     and a sampler entry naming another sampler (dynesty must not inherit random's
     ``n_points``)."""
     if _is_parameter(path):
-        return "prior" in new and new["prior"] != old.get("prior")
+        return "prior" in new and new["prior"] != prior_kind(old)
     if path == "sampler":
         return "name" in new and new["name"] != old.get("name")
     return False
