@@ -285,7 +285,9 @@ def test_two_ranks_evaluate_the_points_of_a_serial_run(tmp_path):
     assert result.returncode == 0, result.stderr
     parallel = load(tmp_path / "mpi")
     assert set(parallel.point["rank"]) == {0, 1}
-    np.testing.assert_array_equal(parallel.loglike, serial.loglike)
+    np.testing.assert_array_equal(parallel.parameters["x"], serial.parameters["x"])
+    # the Gaussian's vectorised log-density may differ in the last bit between batch sizes
+    np.testing.assert_allclose(parallel.loglike, serial.loglike, rtol=1e-13)
     assert list(parallel.sampler["id"]) == list(serial.sampler["id"])
 
 
