@@ -44,6 +44,7 @@ TOP_KEYS = {
     "seed": "the random seed (an integer)",
     "modules": "Python modules or .py files with your own providers",
     "invalid_loglike": "log-likelihood given to invalid points (a large negative number)",
+    "skip_below": "a point whose log L so far falls below this skips the remaining terms",
     "provider_errors": "'invalidate' (default) or 'raise' for unexpected exceptions in providers",
 }
 
@@ -191,6 +192,7 @@ class RunConfig:
     seed: int | None = None
     modules: list[str] = field(default_factory=list)
     invalid_loglike: float = DEFAULT_FLOOR
+    skip_below: float | None = None
     provider_errors: str = "invalidate"
     overrides: list[Override] = field(default_factory=list)
 
@@ -482,6 +484,12 @@ def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConf
     if isinstance(floor, bool) or not isinstance(floor, int | float):
         raise _where(data, "invalid_loglike", "invalid_loglike").error(
             f"expected a number, got {floor!r}")
+    skip_below = data.get("skip_below")
+    if skip_below is not None and (isinstance(skip_below, bool)
+                                   or not isinstance(skip_below, int | float)
+                                   or not math.isfinite(skip_below)):
+        raise _where(data, "skip_below", "skip_below").error(
+            f"expected a finite number (a log-likelihood, e.g. -50), got {skip_below!r}")
     errors = data.get("provider_errors", "invalidate")
     if errors not in ("invalidate", "raise"):
         raise _where(data, "provider_errors", "provider_errors").error(
@@ -499,4 +507,5 @@ def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConf
         prefer=Preference(_string_list(data, "prefer"), _where(data, "prefer", "prefer"))
         if "prefer" in data else None, seed=seed,
         modules=_string_list(data, "modules"), invalid_loglike=float(floor),
+        skip_below=None if skip_below is None else float(skip_below),
         provider_errors=errors, overrides=list(overrides))

@@ -2,7 +2,7 @@
 
 Layout (one 1-D dataset per quantity, one entry per point, all of equal length):
 
-    /point/id, valid, code, reason, rank, loglike, time
+    /point/id, valid, code, reason, rank, loglike, time, skipped_after
     /parameters/<name>        every parameter (sampled, fixed, derived)
     /cube/<name>              unit-cube coordinate of each sampled parameter
     /loglike/<term>           each likelihood term (NaN where not computed)
@@ -140,6 +140,7 @@ class RunWriter:
             "point/valid": np.array(batch.valid), "point/code": batch.code.astype(object),
             "point/reason": batch.reason.astype(object), "point/rank": np.array(rank),
             "point/loglike": np.array(batch.loglike), "point/time": batch.time,
+            "point/skipped_after": batch.skipped_after.astype(object),
         }
         for group, data in (("parameters", batch.params), ("loglike", batch.terms),
                             ("observables", batch.observables), ("timing", batch.timing),

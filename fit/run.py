@@ -133,7 +133,7 @@ def run(path: str | Path, *, output: str | Path | None = None, seed: int | None 
                  size_of(comm), config.sampler.name, seed,
                  f", resuming after {state.n_points} points" if resume else "")
     evaluator = Evaluator(prepared.graph, floor=config.invalid_loglike,
-                          provider_errors=config.provider_errors,
+                          skip_below=config.skip_below, provider_errors=config.provider_errors,
                           record=config.output.observables)
     total = prepared.sampler_options.get("n_points")
     progress = Progress(total, done=state.n_points) if rank == 0 else None
