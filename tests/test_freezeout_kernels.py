@@ -78,19 +78,85 @@ def test_generated_module_is_up_to_date():
     assert code in (generate.TARGET.read_text())
 
 
-@pytest.mark.parametrize("alpha", [1.5, 2.0, 3.5, 10.0, 1e3, -4.0, 0.5 + 0.3j])
-@pytest.mark.parametrize("beta", [None, 2.5, 20.0, "same"])
-def test_t_integrals_against_quadrature(alpha, beta):
-    beta = alpha if beta == "same" else beta
-    h = np.array([[1.0]])
-    got = twobody._moments(h, np.array([[alpha]]), None if beta is None else
-                           np.array([[beta]]), 3)[:, 0, 0]
-    for j in range(4):
-        def f(x, j=j):
-            return x**j / ((x - alpha) * (1 if beta is None else (x - np.conj(beta))))
-        ref = (quad(lambda x: f(x).real, -1, 1, limit=200)[0]
-               + 1j * quad(lambda x: f(x).imag, -1, 1, limit=200)[0])
-        assert got[j] == pytest.approx(ref, rel=1e-10, abs=1e-13)
+def _direct_sigma(proc, s):
+    """sigma at one s by adaptive quadrature over t of sum_ab Re(e_a e_b*) K_ab(s, t), the
+    kernels read from the generated coefficients (independent of the t average)."""
+    kc = proc.kclass
+    m = [float(np.asarray(x)[0]) for x in proc.masses]
+    m2 = [x * x for x in m]
+    coeff = kc.coefficients(*m)
+    lam_i = twobody.kallen(s, m2[0], m2[1])
+    lam_f = twobody.kallen(s, m2[2], m2[3])
+    t_c = m2[0] + m2[2] - 0.5 * (s + m2[0] - m2[1]) * (s + m2[2] - m2[3]) / s
+    half = 0.5 * math.sqrt(lam_i * lam_f) / s
+    names = {n: k for k, n in enumerate(kc.structures)}
+
+    def squared(t):
+        u = sum(m2) - s - t
+        e = np.zeros(len(kc.structures), dtype=complex)
+        for term in proc.terms:
+            v = complex(np.asarray(term.value)[0])
+            mass = 0.0 if term.mass is None else float(np.asarray(term.mass)[0])
+            if term.channel == "s":
+                v /= s - mass**2 + 1j * mass * float(np.asarray(term.width)[0])
+            elif term.channel == "t":
+                v /= t - mass**2
+            elif term.channel == "u":
+                v /= u - mass**2
+            e[names[term.structure]] += v
+        total = 0.0
+        for k, (a, b) in enumerate(kc.pairs):
+            kab = sum(coeff[k, i, j] * s**i * t**j for i in range(coeff.shape[1])
+                      for j in range(coeff.shape[2]))
+            total += (1 if a == b else 2) * (e[a] * np.conj(e[b])).real * kab
+        return total
+
+    integral = quad(squared, t_c - half, t_c + half, limit=200, epsrel=1e-10)[0]
+    return float(proc.factor) * integral / (64 * np.pi * s * lam_i / (4 * s))
+
+
+def _scalar_pair_process(mediator):
+    """chi chi -> S S with s-channel scalars and t/u fermions: an FF_SS process at one
+    point with random couplings (seeded)."""
+    rng = np.random.default_rng(7)
+    one = np.ones(1)
+
+    def pair():
+        return (rng.normal(size=1) + 1j * rng.normal(size=1),
+                rng.normal(size=1) + 1j * rng.normal(size=1))
+
+    from backends.freezeout import diagrams as dg
+    terms = dg.ss_s_scalar(pair(), 40.0 * one, 300.0 * one, 5.0 * one)
+    terms += dg.ss_s_vector(pair(), 0.3 * one, 91.0 * one, 2.5 * one, 125.0 * one, 90.0 * one)
+    for mass in (mediator, 2.5 * mediator):
+        mm = mass * one
+        terms += dg.ss_t_fermion(pair(), pair(), mm)
+        terms += dg.ss_u_fermion(pair(), pair(), -mm)
+    return twobody.Process(kernels.FF_SS, (150.0 * one, -170.0 * one, 125.0 * one, 90.0 * one),
+                           terms, 0.25)
+
+
+@pytest.mark.parametrize("mediator", [160.0, 400.0, 3000.0])
+def test_t_average_against_quadrature(mediator):
+    # a light mediator brings the t- and u-channel poles near the physical range (the
+    # Gauss-Legendre average takes 4 to 12 nodes by the distance of the nearest pole)
+    proc = _scalar_pair_process(mediator)
+    for e in (330.0, 400.0, 700.0):
+        s = np.array([[e * e]])
+        assert proc.sigma(s)[0, 0] == pytest.approx(_direct_sigma(proc, e * e), rel=1e-4)
+
+
+def test_interpolated_cross_section_across_a_resonance():
+    # a narrow s-channel scalar at 380 GeV inside the energy range: the smooth parts on 6
+    # nodes, the Breit-Wigner exact; compared with the direct evaluation everywhere
+    proc = _scalar_pair_process(400.0)
+    e = 320.0 + np.geomspace(1e-3, 200.0, 60)
+    for term in proc.terms:
+        if term.channel == "s" and float(term.mass[0]) == 300.0:
+            term.mass[0], term.width[0] = 380.0, 0.05
+    direct = proc.sigma(e[None] ** 2)[0]
+    grid = proc.sigma_on_grid(e[None] ** 2)[0]
+    assert grid == pytest.approx(direct, rel=2e-3)
 
 
 def test_muon_pair_production_through_a_photon():

@@ -59,9 +59,9 @@ class FreezeOut:
 
 def freeze_out(masses: np.ndarray, dofs: np.ndarray, pairs: Sequence[Pair], *,
                names: Sequence[str] | None = None, pair_gap: float = 0.4,
-               x_min: float = 6.0, x_max: float = 2000.0, n_x: int = 36,
+               x_min: float = 8.0, x_max: float = 2000.0, n_x: int = 36,
                n_steps: int = 300, n_nodes: int = 32, nodes_per_resonance: int = 8,
-               energy_reach: float = 12.0) -> FreezeOut:
+               energy_reach: float = 8.0) -> FreezeOut:
     """Relic density of the lightest species and its coannihilation partners.
 
     ``masses`` (n, S) [GeV], ``dofs`` (S,) or (n, S): internal degrees of freedom (a

@@ -148,25 +148,45 @@ def channel_names(pt: _PairType, inp: ai.Inputs) -> list[str]:
     """The final states of a pair type (computed once, on one point)."""
     key = (pt.builder.__code__, pt.builder.__defaults__)
     if key not in _CHANNELS:
-        _CHANNELS[key] = [name for name, _ in pt.builder(subset(inp, np.arange(1)))]
+        _CHANNELS[key] = [n for name, _ in pt.builder(subset(inp, np.arange(1)))
+                          for n in (name if isinstance(name, tuple) else (name,))]
     names = _CHANNELS[key]
     return [conjugate_channel(c) for c in names] if pt.conjugate else list(names)
 
 
-def freeze_out_problem(inp: ai.Inputs) -> tuple[np.ndarray, np.ndarray, list[str], list[Pair]]:
-    """Species masses, degrees of freedom, names and the pairs for ``freeze_out``."""
+def freeze_out_problem(inp: ai.Inputs, relevant: float = 0.6
+                       ) -> tuple[np.ndarray, np.ndarray, list[str], list[Pair]]:
+    """Species masses, degrees of freedom, names and the pairs for ``freeze_out``.
+
+    Cross sections are computed up to sqrt(s) = (2 + ``relevant``) m_LSP (zero above):
+    beyond, the Boltzmann factor exp(-x relevant) of the freeze-out (x > 20) leaves no
+    trace in the relic density, and final states heavier than that are left out."""
     masses, dofs = species_masses(inp)
+    e_max = (2.0 + relevant) * masses.min(axis=1)
     pairs = []
+    shared: dict = {}  # CP-conjugate pairs share their cross sections
     for pt in PAIR_TYPES:
         res_mass, res_width = _resonances(inp, pt.charged)
-        pairs.append(Pair(pt.i, pt.j, _cross_section(pt, inp), channel_names(pt, inp),
-                          res_mass, res_width))
+        pairs.append(Pair(pt.i, pt.j, _cross_section(pt, inp, shared, e_max),
+                          channel_names(pt, inp), res_mass, res_width))
     return masses, dofs, list(SPECIES_NAMES), pairs
 
 
-def _cross_section(pt: _PairType, inp: ai.Inputs):
+def _cross_section(pt: _PairType, inp: ai.Inputs, shared: dict, e_max: np.ndarray):
     def cross_section(rows: np.ndarray, sqrt_s: np.ndarray) -> np.ndarray:
-        procs = pt.builder(subset(inp, rows))
-        s = sqrt_s**2
-        return np.stack([p.sigma(s) for _, p in procs], axis=-1)
+        key = (pt.builder.__code__, pt.builder.__defaults__, rows.tobytes(),
+               sqrt_s.tobytes())
+        if key not in shared:
+            s = sqrt_s**2
+            columns = []
+            top = e_max[rows]
+            for name, proc in pt.builder(subset(inp, rows)):
+                if isinstance(name, tuple):  # one process stacked over flavours
+                    sigma = proc.sigma_on_grid(np.tile(s, (len(name), 1)),
+                                               e_max=np.tile(top, len(name)))
+                    columns.extend(sigma.reshape(len(name), *s.shape))
+                else:
+                    columns.append(proc.sigma_on_grid(s, e_max=top))
+            shared[key] = np.stack(columns, axis=-1)
+        return shared[key]
     return cross_section

@@ -28,7 +28,7 @@ import numpy as np
 
 from backends.freezeout import diagrams as dg
 from backends.freezeout import kernels as kn
-from backends.freezeout.twobody import Process
+from backends.freezeout.twobody import Process, stack
 
 from . import sm_inputs as sm
 from .vertices import SPECIES, Chiral, Vertices, gauge_couplings, sm_vector
@@ -41,6 +41,9 @@ FERMION_NAMES = {"u": ("u", "u~"), "d": ("d", "d~"), "s": ("s", "s~"), "c": ("c"
                  "b": ("b", "b~"), "t": ("t", "t~"), "e": ("e-", "e+"),
                  "mu": ("mu-", "mu+"), "tau": ("tau-", "tau+"), "nu_e": ("nu_e", "nu_e~"),
                  "nu_mu": ("nu_mu", "nu_mu~"), "nu_tau": ("nu_tau", "nu_tau~")}
+#: fermions whose masses matter (Higgs Yukawas, the Goldstone part of the Z and W
+#: propagators): massive kernels; the others use the kernels of massless final fermions
+HEAVY = ("t", "b", "c", "tau")
 #: SU(2) doublets (up-type member, down-type member) for the charged currents
 DOUBLETS = (("u", "d"), ("c", "s"), ("t", "b"), ("nu_e", "e"), ("nu_mu", "mu"),
             ("nu_tau", "tau"))
@@ -116,6 +119,18 @@ def _charged_yukawa(inp: Inputs, up: str, down: str) -> tuple:
             (inp.yukawa_mass[down] * tanb / sm.V_HIGGS).astype(complex))
 
 
+def _sfermion_states(inp: Inputs, f: str):
+    """The two sfermion states of species f as (state, on, mass): sneutrinos have one, its
+    second copy switched off (so that every flavour has the same terms)."""
+    n_states = inp.msf[f].shape[1]
+    return [(min(k, n_states - 1), 1.0 if k < n_states else 0.0,
+             inp.msf[f][:, min(k, n_states - 1)]) for k in range(2)]
+
+
+def _scaled(pair, on: float) -> tuple:
+    return pair[0] * on, pair[1] * on
+
+
 def _factor(inp: Inputs, spins: float, colour: float = 1.0, identical: bool = False):
     return colour / spins * (0.5 if identical else 1.0)
 
@@ -135,7 +150,7 @@ def neutralino_pair(inp: Inputs, i: int, j: int) -> list[tuple[str, Process]]:
     out: list[tuple[str, Process]] = []
 
     # f fbar
-    for f in SPECIES:
+    def fermion_pair(f: str, kclass) -> Process:
         mf = inp.mf[f]
         zf, _ = sm_vector(f)
         terms = dg.ff_s_vector(z_ji, (zf.L, zf.R), mz, wz)
@@ -146,15 +161,17 @@ def neutralino_pair(inp: Inputs, i: int, j: int) -> list[tuple[str, Process]]:
             terms += dg.ff_s_scalar(a_ji[b], _yukawa_odd(inp, f, b), inp.ma[:, b],
                                     inp.width_a[:, b])
         sfn = vx.sfermion_neutralino[f]
-        for k in range(inp.msf[f].shape[1]):
-            msf = inp.msf[f][:, k]
-            c_i, c_j = natural(sfn, k, i), natural(sfn, k, j)
+        for k, on, msf in _sfermion_states(inp, f):
+            c_i, c_j = _scaled(natural(sfn, k, i), on), _scaled(natural(sfn, k, j), on)
             terms += dg.ff_t_scalar(c_i, hc_scalar(c_j), msf)
             terms += dg.ff_u_scalar(c_j, hc_scalar(c_i), msf)
         colour = 3.0 if f in QUARKS else 1.0
-        name = " ".join(FERMION_NAMES[f])
-        out.append((name, Process(kn.FF_FF, (m1, m2, mf, mf), terms,
-                                  _factor(inp, 4, colour))))
+        return Process(kclass, (m1, m2, mf, mf), terms, _factor(inp, 4, colour))
+
+    for group, kclass in ((HEAVY, kn.FF_FF), ([f for f in SPECIES if f not in HEAVY],
+                                              kn.FF_ff)):
+        out.append((tuple(" ".join(FERMION_NAMES[f]) for f in group),
+                    stack([fermion_pair(f, kclass) for f in group])))
 
     w = vx.w_neutralino_chargino
     hcn = vx.hc_neutralino_chargino
@@ -319,23 +336,31 @@ def chargino_neutralino(inp: Inputs, k: int, i: int) -> list[tuple[str, Process]
     out: list[tuple[str, Process]] = []
 
     # f_up fbar_down through W+, H+ and sfermions
-    for up, down in DOUBLETS:
+    def doublet(up: str, down: str, kclass) -> Process:
         yuk = _charged_yukawa(inp, up, down)
         terms = dg.ff_s_vector(w_ik, (inp.const(-g / math.sqrt(2.0)).astype(complex),
                                       zero.astype(complex)), mw, ww)
         terms += dg.ff_s_scalar(h_ik, yuk, inp.mhc, inp.width_hc)
         sfc_d, sfn_d = vx.sfermion_chargino[down], vx.sfermion_neutralino[down]
-        for m in range(inp.msf[down].shape[1]):
-            terms += dg.ff_t_scalar(natural(sfc_d, m, k), hc_scalar(natural(sfn_d, m, i)),
-                                    inp.msf[down][:, m])
+        for m, on, msf in _sfermion_states(inp, down):
+            terms += dg.ff_t_scalar(_scaled(natural(sfc_d, m, k), on),
+                                    hc_scalar(natural(sfn_d, m, i)), msf)
         sfc_u, sfn_u = vx.sfermion_chargino[up], vx.sfermion_neutralino[up]
-        for m in range(inp.msf[up].shape[1]):
-            terms += dg.ff_u_scalar(natural(sfn_u, m, i), hc_scalar(natural(sfc_u, m, k)),
-                                    inp.msf[up][:, m])
+        for m, on, msf in _sfermion_states(inp, up):
+            terms += dg.ff_u_scalar(_scaled(natural(sfn_u, m, i), on),
+                                    hc_scalar(natural(sfc_u, m, k)), msf)
         colour = 3.0 if up in QUARKS else 1.0
-        name = f"{FERMION_NAMES[up][0]} {FERMION_NAMES[down][1]}"
-        out.append((name, Process(kn.FF_FF, (m1, m2, inp.mf[up], inp.mf[down]), terms,
-                                  _factor(inp, 4, colour))))
+        return Process(kclass, (m1, m2, inp.mf[up], inp.mf[down]), terms,
+                       _factor(inp, 4, colour))
+
+    def doublet_name(up, down):
+        return f"{FERMION_NAMES[up][0]} {FERMION_NAMES[down][1]}"
+
+    heavy = [d for d in DOUBLETS if d[0] in HEAVY or d[1] in HEAVY]
+    light = [d for d in DOUBLETS if d not in heavy]
+    for group, kclass in ((heavy, kn.FF_FF), (light, kn.FF_ff)):
+        out.append((tuple(doublet_name(*d) for d in group),
+                    stack([doublet(*d, kclass) for d in group])))
 
     # W+ Z and W+ gamma
     terms = dg.vv_s_vector(w_ik, g * cw, mw, ww)
@@ -433,34 +458,40 @@ def chargino_pair(inp: Inputs, k: int, q: int) -> list[tuple[str, Process]]:
     # f fbar
     partner_down = {up: down for up, down in DOUBLETS}
     partner_up = {down: up for up, down in DOUBLETS}
-    for f in SPECIES:
+
+    def fermion_pair(f: str, kclass) -> Process:
         mf = inp.mf[f]
         zf, qf = sm_vector(f)
         terms = dg.ff_s_vector(z_qk, (zf.L, zf.R), mz, wz)
-        if k == q and qf != 0:
-            terms += dg.ff_s_vector(gam, (inp.const(qf).astype(complex),
-                                          inp.const(qf).astype(complex)), zero, zero)
+        terms += dg.ff_s_vector(gam, (inp.const(qf).astype(complex),
+                                      inp.const(qf).astype(complex)), zero, zero)
         for a in range(3):
             terms += dg.ff_s_scalar(h_qk[a], _yukawa_even(inp, f, a), inp.mh[:, a],
                                     inp.width_h[:, a])
         for b in range(2):
             terms += dg.ff_s_scalar(a_qk[b], _yukawa_odd(inp, f, b), inp.ma[:, b],
                                     inp.width_a[:, b])
-        if SPECIES[f][0] > 0:  # up-type: t channel of the down-type sfermion
-            d = partner_down[f]
-            sfc = vx.sfermion_chargino[d]
-            for m in range(inp.msf[d].shape[1]):
-                terms += dg.ff_t_scalar(natural(sfc, m, k), hc_scalar(natural(sfc, m, q)),
-                                        inp.msf[d][:, m])
-        else:                  # down-type: u channel of the up-type sfermion
-            u = partner_up[f]
-            sfc = vx.sfermion_chargino[u]
-            for m in range(inp.msf[u].shape[1]):
-                terms += dg.ff_u_scalar(natural(sfc, m, q), hc_scalar(natural(sfc, m, k)),
-                                        inp.msf[u][:, m])
+        up = SPECIES[f][0] > 0
+        partner = partner_down[f] if up else partner_up[f]
+        sfc = vx.sfermion_chargino[partner]
+        for m, on, msf in _sfermion_states(inp, partner):
+            # up-type f: t channel of the down-type sfermion; down-type: u channel
+            zero_pair = (0.0 * msf, 0.0 * msf)
+            if up:
+                terms += dg.ff_t_scalar(_scaled(natural(sfc, m, k), on),
+                                        hc_scalar(natural(sfc, m, q)), msf)
+                terms += dg.ff_u_scalar(zero_pair, zero_pair, msf)
+            else:
+                terms += dg.ff_t_scalar(zero_pair, zero_pair, msf)
+                terms += dg.ff_u_scalar(_scaled(natural(sfc, m, q), on),
+                                        hc_scalar(natural(sfc, m, k)), msf)
         colour = 3.0 if f in QUARKS else 1.0
-        out.append((" ".join(FERMION_NAMES[f]),
-                    Process(kn.FF_FF, (m1, m2, mf, mf), terms, _factor(inp, 4, colour))))
+        return Process(kclass, (m1, m2, mf, mf), terms, _factor(inp, 4, colour))
+
+    for group, kclass in ((HEAVY, kn.FF_FF), ([f for f in SPECIES if f not in HEAVY],
+                                              kn.FF_ff)):
+        out.append((tuple(" ".join(FERMION_NAMES[f]) for f in group),
+                    stack([fermion_pair(f, kclass) for f in group])))
 
     # W+ W-
     terms = dg.vv_s_vector(z_qk, -g * cw, mz, wz)

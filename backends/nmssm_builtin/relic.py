@@ -122,7 +122,7 @@ def inputs(spectrum: dict, params: dict, higgs_decays: dict):
 
 @provider("freeze_out", vectorised=True, name="nmssm_builtin_freeze_out")
 def nmssm_builtin_freeze_out(spectrum: dict, params: dict, higgs_decays: dict, *,
-                             mass_gap: float = 0.4, x_min: float = 6.0,
+                             mass_gap: float = 0.4, x_min: float = 8.0,
                              x_max: float = 2000.0, energy_nodes: int = 32,
                              ode_steps: int = 300) -> PartlyInvalid:
     """Omega h^2, x_f and the annihilation channels of the lightest neutralino.

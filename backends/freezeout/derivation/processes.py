@@ -7,7 +7,7 @@ coupling of a structure collects the couplings, the propagators and the
 fermion-propagator masses of every diagram with that form (see ``..twobody``).
 Slashed polarizations eps*(k)-slash appear as gamma^mu eps*_mu.
 
-Classes (F fermion, S scalar, V massive vector, A photon):
+Classes (F fermion, S scalar, V massive vector, A photon; FF_ff: massless final fermions):
 
 FF_FF  sS  [v2 P_X u1][u3 P_Y v4]            s-channel scalar
        sV  [v2 g^m P_X u1][u3 g_m P_Y v4]      s-channel vector, -g part
@@ -135,8 +135,9 @@ def _ff_ss() -> list[Structure]:
     return out
 
 
-def _externals(spins: str, photons: tuple[int, ...] = ()) -> Externals:
-    masses = tuple(sp.Integer(0) if k + 1 in photons else M[k] for k in range(4))
+def _externals(spins: str, photons: tuple[int, ...] = (), massless: tuple[int, ...] = ()
+               ) -> Externals:
+    masses = tuple(sp.Integer(0) if k + 1 in photons + massless else M[k] for k in range(4))
     massless = tuple(k + 1 in photons for k in range(4))
     return Externals(masses=masses, spins=tuple(spins), massless=massless)
 
@@ -144,6 +145,7 @@ def _externals(spins: str, photons: tuple[int, ...] = ()) -> Externals:
 #: class name -> (externals, structures)
 CLASSES = {
     "FF_FF": (_externals("FFFF"), _ff_ff),
+    "FF_ff": (_externals("FFFF", massless=(3, 4)), _ff_ff),
     "FF_VV": (_externals("FFVV"), _ff_vv),
     "FF_VA": (_externals("FFVV", (4,)), _ff_vv),
     "FF_AA": (_externals("FFVV", (3, 4)), _ff_vv),
