@@ -25,7 +25,6 @@ sys.path.insert(0, str(ROOT))
 
 from backends.nmssm_builtin.checks import theory_checks  # noqa: E402
 from backends.nmssm_builtin.relic import (  # noqa: E402
-    channel_table,
     leading_channels,
     nmssm_builtin_freeze_out,
 )
@@ -77,7 +76,6 @@ def main(argv: list[str] | None = None) -> int:
     omega = np.full(len(o), np.nan)
     x_f = np.full(len(o), np.nan)
     leading = np.full(len(o), "", dtype=object)
-    table = channel_table()
     start = time.perf_counter()
     for b0 in range(0, ok.size, args.batch):
         rows = ok[b0:b0 + args.batch]
@@ -88,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         omega[rows] = np.where(res.invalid, np.nan, value["omega_h2"])
         x_f[rows] = value["x_f"]
         for k in range(rows.size):
-            leading[rows[k]] = leading_channels(value["channels"], k, table)
+            leading[rows[k]] = leading_channels(value["channels"], k)
     elapsed = time.perf_counter() - start
     n_mix = full["N"]
     out = pd.DataFrame({"idx": o["idx"], "omega_h2": omega, "x_f": x_f,

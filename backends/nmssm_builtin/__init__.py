@@ -6,7 +6,12 @@ level), ``radiative`` (top/bottom loop corrections), ``electroweak_loops``
 (pole corrections to M1, M2, mueff), ``linalg``, ``sfermions``, ``couplings``,
 ``checks``, ``spectrum`` (assembly), ``slha`` (SLHA2 output), ``provider`` (the
 registered providers ``nmssm_builtin``, ``nmssm_builtin_couplings``,
-``nmssm_builtin_slha``).
+``nmssm_builtin_slha``); ``annihilation``, ``annihilation_inos`` and ``relic`` (the relic
+density: ``freeze_out``, ``omega_h2``, ``x_f``, ``omega_channels``,
+``omega_channel_groups``).
 """
 
-from . import provider  # noqa: F401  (registers the providers)
+from . import (  # noqa: F401  (they register the providers)
+    provider,
+    relic,  # relic density
+)

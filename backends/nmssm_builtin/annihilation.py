@@ -23,8 +23,8 @@ from . import sm_inputs as sm
 from .vertices import Chiral
 
 NEUTRALINOS = tuple(f"chi{i}" for i in range(1, 6))
-CHARGINOS_PLUS = ("chi1+", "chi2+")
-CHARGINOS_MINUS = ("chi1-", "chi2-")
+CHARGINOS_PLUS = ("cha1+", "cha2+")
+CHARGINOS_MINUS = ("cha1-", "cha2-")
 SPECIES_NAMES = NEUTRALINOS + CHARGINOS_PLUS + CHARGINOS_MINUS
 #: CP conjugation of channel names (particle <-> antiparticle)
 _CONJUGATE = {"W+": "W-", "W-": "W+", "H+": "H-", "H-": "H+"}

@@ -1,17 +1,24 @@
 """Relic density of the lightest neutralino (the ``omega_h2``, ``x_f``, ``omega_channels``
-capabilities), vectorised over points.
+and ``omega_channel_groups`` capabilities), vectorised over points.
 
 ``nmssm_builtin_freeze_out`` (capability ``freeze_out``) assembles the coannihilating
 species and their tree-level cross sections (``annihilation``, ``annihilation_inos``)
 from the spectrum, the shared couplings (``vertices``) and the Higgs widths
-(``higgs_decays``), and solves the freeze-out with ``backends.freezeout``; three small
+(``higgs_decays``), and solves the freeze-out with ``backends.freezeout``; small
 providers give its parts under the capability names users plot.
 
-``omega_channels``: the share of each channel in the annihilation after freeze-out
-(which sets 1/Omega), grouped by initial state (``initial/...``) and by final state
-(``final/...``), each family summing to one, and the three leading channels: their
-fractions (``leading_1_fraction`` ...) and codes (``leading_1`` ...), the index of the
-channel in ``channel_table()`` (names as 'chi1 chi1 -> W+ W-').
+Channel shares are the shares of the annihilation after freeze-out (which sets 1/Omega):
+
+- ``omega_channels``: channel label -> share, for the channels reaching ``channel_cut``
+  (default 1%) at some point of the batch, labelled as the micrOMEGAs backend labels them:
+  'chi1 chi1 -> W+ W-', 'cha1+ chi1 -> u d~' (a chargino before a neutralino, the CP
+  conjugates counted in the chi+ label);
+- ``omega_channel_groups``: fixed keys, each family summing to one: by initial state
+  ``initial/<group>`` (``chi1_chi1``, ``neutralinos``, ``neutralino_chargino``,
+  ``charginos``) and by final state ``final/<group>`` (``WW``, ``ZZ``, ``WZ`` (W Z,
+  W gamma), ``Zgamma`` (Z gamma, gamma gamma), ``Vh`` (a gauge and a Higgs boson), ``hh``
+  (two Higgs bosons), ``tt``, ``tb``, ``bb``, ``quarks`` (other quarks), ``leptons``
+  (charged leptons, nu l), ``neutrinos``).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import numpy as np
 
 from fit import PartlyInvalid, provider
 
-#: final-state groups of ``omega_channels`` (a channel's final state -> its group)
+#: final-state groups of ``omega_channel_groups``
 FINAL_GROUPS = ("WW", "ZZ", "WZ", "Zgamma", "Vh", "hh", "tt", "tb", "bb", "quarks",
                 "leptons", "neutrinos")
 INITIAL_GROUPS = ("chi1_chi1", "neutralinos", "neutralino_chargino", "charginos")
@@ -68,27 +75,19 @@ def initial_group(initial: str) -> str:
     return "charginos" if all(charged) else "neutralino_chargino"
 
 
-def channel_table() -> list[str]:
-    """Every channel the relic module can name, in the order of the ``leading_k`` codes."""
-    from .annihilation import PAIR_TYPES, SPECIES_NAMES, channel_names
+def micromegas_label(channel: str) -> str | None:
+    """'chi1 cha1+ -> u d~' -> 'cha1+ chi1 -> u d~' (the order micrOMEGAs prints); a chi-
+    channel maps to its CP conjugate's label (None: it is counted there)."""
+    from .annihilation import conjugate_channel
 
-    inp = _one_point_inputs()
-    return [f"{SPECIES_NAMES[pt.i]} {SPECIES_NAMES[pt.j]} -> {c}" for pt in PAIR_TYPES
-            for c in channel_names(pt, inp)]
-
-
-def _one_point_inputs():
-    """A generic point for naming the channels (no physics is read from it)."""
-    from .spectrum import compute
-
-    params = {"tanb": 5.0, "lambda_": 0.2, "kappa": 0.15, "Alambda": 500.0,
-              "Akappa": -200.0, "mueff": 200.0, "M1": 500.0, "M2": 800.0, "M3": 2000.0,
-              "At": -1000.0, "Ab": 1000.0, "Atau": 1000.0, "MQ3": 2000.0, "MU3": 2000.0,
-              "MD3": 2000.0, "ML3": 500.0, "ME3": 500.0, "MQ12": 2000.0, "MU12": 2000.0,
-              "MD12": 2000.0, "ML12": 500.0, "ME12": 500.0}
-    spectrum = compute(params)
-    widths = {f"width_{x}": np.ones(1) for x in ("h1", "h2", "h3", "a1", "a2", "hc")}
-    return inputs(spectrum, params, widths)
+    initial, final = channel.split(" -> ")
+    a, b = initial.split()
+    if a.startswith("chi") and b.startswith("cha"):
+        a, b = b, a
+    if "-" in (a[-1], b[-1]) and "+" not in (a[-1], b[-1]):
+        a, b = (x[:-1] + "+" if x.startswith("cha") else x for x in (a, b))
+        return f"{a} {b} -> {conjugate_channel(final)}"
+    return f"{a} {b} -> {final}"
 
 
 def inputs(spectrum: dict, params: dict, higgs_decays: dict):
@@ -124,13 +123,15 @@ def inputs(spectrum: dict, params: dict, higgs_decays: dict):
 def nmssm_builtin_freeze_out(spectrum: dict, params: dict, higgs_decays: dict, *,
                              mass_gap: float = 0.4, x_min: float = 8.0,
                              x_max: float = 2000.0, energy_nodes: int = 32,
-                             ode_steps: int = 300) -> PartlyInvalid:
+                             ode_steps: int = 300, channel_cut: float = 0.01
+                             ) -> PartlyInvalid:
     """Omega h^2, x_f and the annihilation channels of the lightest neutralino.
 
     Coannihilation with every neutralino and chargino whose pair with the LSP lies
     within ``mass_gap`` (relative) above twice the LSP mass; relativistic thermal average
     on ``energy_nodes`` energies per pair, <sigma v> from x = ``x_min`` to ``x_max``,
-    ``ode_steps`` steps of the Boltzmann equation (``backends.freezeout``).
+    ``ode_steps`` steps of the Boltzmann equation (``backends.freezeout``); channels below
+    ``channel_cut`` everywhere in the batch are left out of ``omega_channels``.
     """
     from backends.freezeout import freeze_out
 
@@ -141,27 +142,32 @@ def nmssm_builtin_freeze_out(spectrum: dict, params: dict, higgs_decays: dict, *
     res = freeze_out(masses, dofs, pairs, names=names, pair_gap=mass_gap, x_min=x_min,
                      x_max=x_max, n_nodes=energy_nodes, n_steps=ode_steps)
     value = {"omega_h2": res.omega_h2, "x_f": res.x_f,
-             "channels": channel_summary(res.channels, res.channel_fraction)}
+             "channels": channel_shares(res.channels, res.channel_fraction, channel_cut),
+             "groups": channel_groups(res.channels, res.channel_fraction)}
     bad = ~np.isfinite(res.omega_h2)
     return PartlyInvalid(value, bad, "relic_density",
                          "no annihilation channel open at freeze-out")
 
 
-def channel_summary(channels: list[str], fraction: np.ndarray) -> dict[str, np.ndarray]:
-    """Group fractions and the three leading channels (codes into ``channel_table``)."""
-    n = fraction.shape[0]
+def channel_shares(channels: list[str], fraction: np.ndarray, cut: float
+                   ) -> dict[str, np.ndarray]:
+    """Label -> share for the channels reaching ``cut`` at some point (CP-conjugate
+    chargino channels summed into the chi+ label)."""
     frac = np.nan_to_num(fraction)
     out: dict[str, np.ndarray] = {}
+    for k, channel in enumerate(channels):
+        label = micromegas_label(channel)
+        out[label] = out.get(label, 0.0) + frac[:, k]
+    return {label: v for label, v in out.items() if np.any(v >= cut)}
+
+
+def channel_groups(channels: list[str], fraction: np.ndarray) -> dict[str, np.ndarray]:
+    """Shares summed by initial-state group and by final-state group."""
+    frac = np.nan_to_num(fraction)
     initial = np.array([initial_group(c.split(" -> ")[0]) for c in channels])
     final = np.array([final_group(c.split(" -> ")[1]) for c in channels])
-    for group in INITIAL_GROUPS:
-        out[f"initial/{group}"] = frac[:, initial == group].sum(axis=1)
-    for group in FINAL_GROUPS:
-        out[f"final/{group}"] = frac[:, final == group].sum(axis=1)
-    order = np.argsort(-frac, axis=1)[:, :3]
-    for k in range(3):
-        out[f"leading_{k + 1}"] = order[:, k].astype(np.int64)
-        out[f"leading_{k + 1}_fraction"] = frac[np.arange(n), order[:, k]]
+    out = {f"initial/{g}": frac[:, initial == g].sum(axis=1) for g in INITIAL_GROUPS}
+    out.update({f"final/{g}": frac[:, final == g].sum(axis=1) for g in FINAL_GROUPS})
     return out
 
 
@@ -179,15 +185,18 @@ def nmssm_builtin_x_f(freeze_out: dict) -> np.ndarray:
 
 @provider("omega_channels", vectorised=True, name="nmssm_builtin_omega_channels")
 def nmssm_builtin_omega_channels(freeze_out: dict) -> dict[str, np.ndarray]:
-    """Shares of the annihilation channels in 1/Omega (module docstring)."""
+    """Share of each annihilation channel in 1/Omega (module docstring)."""
     return freeze_out["channels"]
 
 
-def leading_channels(channels: dict[str, np.ndarray], point: int, table=None) -> str:
-    """The leading channels of one point as text: 'chi1 chi1 -> W+ W- 0.45; ...'."""
-    table = table or channel_table()
-    parts = []
-    for k in (1, 2, 3):
-        code = int(channels[f"leading_{k}"][point])
-        parts.append(f"{table[code]} {channels[f'leading_{k}_fraction'][point]:.2f}")
-    return "; ".join(parts)
+@provider("omega_channel_groups", vectorised=True, name="nmssm_builtin_omega_channel_groups")
+def nmssm_builtin_omega_channel_groups(freeze_out: dict) -> dict[str, np.ndarray]:
+    """Shares of 1/Omega by initial-state and by final-state group (module docstring)."""
+    return freeze_out["groups"]
+
+
+def leading_channels(channels: dict[str, np.ndarray], point: int, n: int = 3) -> str:
+    """The leading channels of one point as micrOMEGAs prints them:
+    'chi1 chi1 -> W+ W- 0.45; ...'."""
+    ranked = sorted(channels.items(), key=lambda kv: -kv[1][point])[:n]
+    return "; ".join(f"{label} {v[point]:.2f}" for label, v in ranked)
