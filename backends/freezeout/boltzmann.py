@@ -77,7 +77,20 @@ def solve_yield(x: np.ndarray, m_ref: np.ndarray, masses: np.ndarray, dofs: np.n
     h = np.log(x[1] / x[0])
     if not np.allclose(np.diff(np.log(x)), h, rtol=1e-9, atol=0):
         raise ValueError("x grid: expected uniform spacing in ln x")
-    y_eq, dlny_eq = equilibrium_yield(x, m_ref, masses, dofs)
+    # Y_eq on every 8th point, log-interpolated (smooth in ln x: e^-x times powers)
+    coarse = np.unique(np.r_[np.arange(0, x.size, 8), x.size - 1])
+    y_coarse, slope = equilibrium_yield(x[coarse], m_ref, masses, dofs)
+    from scipy.interpolate import CubicSpline
+
+    with np.errstate(divide="ignore"):
+        ln_y = np.log(y_coarse)
+    finite = np.isfinite(ln_y).all(axis=1)
+    ln_y = np.where(finite[:, None], ln_y, -1e300)
+    y_eq = np.exp(CubicSpline(np.log(x[coarse]), ln_y, axis=1)(np.log(x)))
+    dlny_eq = CubicSpline(np.log(x[coarse]), slope, axis=1)(np.log(x))
+    if not finite.all():  # Y_eq underflows at some point of the grid: exact values there
+        y_eq[~finite], dlny_eq[~finite] = equilibrium_yield(x, m_ref[~finite],
+                                                            masses[~finite], dofs[~finite])
     source = -dlny_eq * y_eq  # -dY_eq/dt >= 0
     b = rate_coefficient(x, m_ref, sigma_v) / x[None, :]
     # quasi-static departure (dD/dt neglected, D << Y_eq): D = source / (2 b Y_eq)

@@ -109,10 +109,10 @@ def freeze_out(masses: np.ndarray, dofs: np.ndarray, pairs: Sequence[Pair], *,
             raise ValueError(f"pair {label}: cross_section returned shape {sigma.shape}, "
                              f"expected {(*nodes.energy.shape, len(pair.channels))}")
         weight = (1.0 if pair.i == pair.j else 2.0) * dofs[active, pair.i] * dofs[active, pair.j]
-        rate = thermal.pair_rate(nodes, sigma.sum(axis=-1, keepdims=True), mi[active],
-                                 mj[active], temperature[active], m_ref[active])[..., 0]
-        total[active] += weight[:, None] * rate
-        per_pair.append((pair, active, nodes, sigma * weight[:, None, None]))
+        kernel = thermal.pair_weights(nodes, mi[active], mj[active], temperature[active],
+                                      m_ref[active]) * weight[:, None, None]
+        total[active] += np.einsum("ngk,nk->ng", kernel, sigma.sum(axis=-1))
+        per_pair.append((pair, active, kernel, sigma))
 
     with np.errstate(divide="ignore", invalid="ignore"):
         sigma_v = total / denominator
@@ -123,8 +123,8 @@ def freeze_out(masses: np.ndarray, dofs: np.ndarray, pairs: Sequence[Pair], *,
     solution = boltzmann.solve_yield(x, m_ref, masses, species_dofs, sv_steps)
     omega = boltzmann.OMEGA_H2_PER_GEV_YIELD * m_ref * solution.y_today
 
-    fractions = _channel_fractions(per_pair, solution.x_f, x_sv, m_ref, temperature,
-                                   denominator, n, len(channel_names), masses)
+    fractions = _channel_fractions(per_pair, solution.x_f, x_sv, m_ref, denominator, n,
+                                   len(channel_names))
     bad = ~good | ~np.isfinite(solution.x_f)
     omega = np.where(bad, np.nan, omega)
     return FreezeOut(omega_h2=omega, x_f=np.where(bad, np.nan, solution.x_f),
@@ -145,8 +145,7 @@ def _interp_log(x_from: np.ndarray, values: np.ndarray, x_to: np.ndarray) -> np.
     return CubicSpline(np.log(x_from), values, axis=-1)(np.log(x_to))
 
 
-def _channel_fractions(per_pair, x_f, x_sv, m_ref, temperature, denominator, n, n_channels,
-                       masses) -> np.ndarray:
+def _channel_fractions(per_pair, x_f, x_sv, m_ref, denominator, n, n_channels) -> np.ndarray:
     """Share of each channel in int_{x_f}^{x_max} dx g_*^(1/2) <sigma v>_c / x^2."""
     # weights in x: trapezoid in ln x on the grid, from x_f on
     log_x = np.log(x_sv)
@@ -160,12 +159,11 @@ def _channel_fractions(per_pair, x_f, x_sv, m_ref, temperature, denominator, n, 
     w = w * factor / denominator
     out = np.zeros((n, n_channels))
     col = 0
-    for pair, active, nodes, sigma in per_pair:
+    for pair, active, kernel, sigma in per_pair:
         width = len(pair.channels)
-        if nodes is not None:
-            mi, mj = masses[active, pair.i], masses[active, pair.j]
-            rate = thermal.pair_rate(nodes, sigma, mi, mj, temperature[active], m_ref[active])
-            out[active, col:col + width] = np.einsum("ngc,ng->nc", rate, w[active])
+        if kernel is not None:
+            per_node = np.einsum("ngk,ng->nk", kernel, w[active])
+            out[active, col:col + width] = np.einsum("nk,nkc->nc", per_node, sigma)
         col += width
     norm = out.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -163,17 +163,23 @@ def equilibrium_sum(masses: np.ndarray, dofs: np.ndarray, temperature: np.ndarra
     return np.sum(dofs[:, None, :] * masses[:, None, :] ** 2 * kve(2, z) * boltzmann, axis=-1)
 
 
-def pair_rate(nodes: Nodes, sigma: np.ndarray, m1, m2, temperature: np.ndarray,
-              m_ref: np.ndarray) -> np.ndarray:
-    """int dE E^2 p^2 sigma(E) K1(E/T) exp(2 m_ref / T) [GeV^2] for every temperature.
-
-    ``sigma`` (n, K, C) [GeV^-2] at the nodes, ``temperature`` (n, G); result (n, G, C).
-    """
+def pair_weights(nodes: Nodes, m1, m2, temperature: np.ndarray, m_ref: np.ndarray
+                 ) -> np.ndarray:
+    """Weights (n, G, K) [GeV^4] of the pair's thermal integral at every temperature:
+    int dE E^2 p^2 sigma(E) K1(E/T) exp(2 m_ref/T) = sum_k weights_k sigma(E_k)."""
     from scipy.special import k1e
 
     p2 = momentum_squared(nodes.eps, m1, m2)
     base = nodes.weight * nodes.energy**2 * p2  # (n, K)
     t = temperature[:, :, None]
     e = nodes.energy[:, None, :]
-    kernel = k1e(e / t) * np.exp(-(e - 2.0 * m_ref[:, None, None]) / t)  # (n, G, K)
-    return np.einsum("ngk,nk,nkc->ngc", kernel, base, sigma)
+    return k1e(e / t) * np.exp(-(e - 2.0 * m_ref[:, None, None]) / t) * base[:, None, :]
+
+
+def pair_rate(nodes: Nodes, sigma: np.ndarray, m1, m2, temperature: np.ndarray,
+              m_ref: np.ndarray) -> np.ndarray:
+    """int dE E^2 p^2 sigma(E) K1(E/T) exp(2 m_ref / T) [GeV^2] for every temperature.
+
+    ``sigma`` (n, K, C) [GeV^-2] at the nodes, ``temperature`` (n, G); result (n, G, C).
+    """
+    return np.einsum("ngk,nkc->ngc", pair_weights(nodes, m1, m2, temperature, m_ref), sigma)
