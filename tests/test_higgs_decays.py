@@ -142,7 +142,7 @@ def test_decoupling_gives_sm_couplings_and_branching_ratios():
     p = seed_like(6)
     p.update({"lambda_": np.full(6, 1e-4), "kappa": np.full(6, 1e-4), "tanb": np.full(6, 20.0),
               "mueff": np.full(6, 2000.0), "Alambda": np.full(6, 3000.0),
-              "Akappa": np.full(6, 0.0), "M2": np.full(6, 3000.0), "MQ3": np.full(6, 4000.0),
+              "Akappa": np.full(6, -100.0), "M2": np.full(6, 3000.0), "MQ3": np.full(6, 4000.0),
               "MU3": np.full(6, 4000.0), "At": np.full(6, 0.0), "ML3": np.full(6, 3000.0),
               "ME3": np.full(6, 3000.0), "ML12": np.full(6, 3000.0), "ME12": np.full(6, 3000.0),
               "MD3": np.full(6, 3000.0), "MD12": np.full(6, 3000.0), "M3": np.full(6, 3000.0)})
@@ -204,33 +204,55 @@ def test_sm_like_decays_against_nmssmtools_on_its_spectrum(oracle):
         assert np.mean(np.abs(ours / o[col].to_numpy(float) - 1) < 0.04) >= 0.9, col
 
 
+#: channels compared with NMSSMTools 5.6.0 in a wider band or not at all, and why
+NMSSMTOOLS_DIFFERENCES = {
+    # its charm and strange masses (m_c = 1.4 GeV as input of its running; m_s = 0.19 GeV)
+    "cc": None, "ss": None, "cs": None, "us": None, "ub": None, "cb": None, "ts": None,
+    # its 'hadrons' are g g plus s sbar
+    "gg": 0.06,
+    # its self-couplings carry the leading logarithm of the top loop, ours the one-loop
+    # top/bottom potential with the stop-mixing threshold
+    "h1h1": 0.15, "h1h2": 0.15, "h2h2": 0.15, "a1a1": 0.15, "a1a2": 0.15, "a2a2": 0.15,
+    "a1h1": 0.15, "a1h2": 0.15, "a1h3": 0.15,
+    # the stau mixing is not in the oracle columns (the built-in one stands in), and its
+    # sfermion couplings use running vevs
+    "stau12": None, "snutaustau1": None, "snutaustau2": None, "stau11": 0.1, "stau22": 0.1,
+    "selL": 0.05, "selR": 0.05, "snul": 0.05, "snutau": 0.05, "snulselL": 0.05}
+
+
 def test_partial_widths_of_all_states_against_nmssmtools(oracle):
     """Channel by channel, on NMSSMTools' spectrum, against its DECAY blocks
-    (tests/data/nmssmtools_560_seed_higgs_decays.csv): fermion pairs, tt, gamma gamma,
-    Z gamma of h1..3, a1, a2 and H+ -> tau nu, t b within 3% (median), gg within 5%."""
+    (tests/data/nmssmtools_560_seed_higgs_decays.csv): the median ratio within 3% for every
+    channel seen at >= 5 points, except those of NMSSMTOOLS_DIFFERENCES (W W*, Z Z* only
+    above 150 GeV: its single-off-shell approximation differs below). Measured: fermions,
+    photons, gauge bosons, neutralinos, charginos, Z/W + Higgs within 2%, mostly 0.1%."""
     pd = pytest.importorskip("pandas")
     ref = pd.read_csv(NMSSMTOOLS_DECAYS, comment="#")
     o = oracle[oracle["idx"].isin(ref["idx"].unique())].reset_index(drop=True)
     p, spec = oracle_spectrum(o)
     widths = hd.partial_widths(spec, p)
-    checks = {"bb": ((5, -5), 0.03), "tautau": ((15, -15), 0.03), "tt": ((6, -6), 0.03),
-              "gamgam": ((22, 22), 0.03), "Zgam": ((23, 22), 0.03), "gg": ((21, 21), 0.05),
-              "taunu": ((-15, 16), 0.03), "tb": ((6, -5), 0.03)}
+    ref["key"] = [tuple(sorted((abs(a), abs(b)))) for a, b in zip(ref["id1"], ref["id2"],
+                                                                  strict=True)]
+    ref["partial"] = ref["br"] * ref["width"]
+    table = ref.groupby(["idx", "state", "key"])["partial"].sum()
+    row = {idx: k for k, idx in enumerate(o["idx"])}
     compared = 0
-    for state in ("h1", "h2", "h3", "a1", "a2", "hc"):
-        for ch, ((a, b), tol) in checks.items():
-            if ch not in widths[state]:
+    for state, channels in widths.items():
+        for ch, ours in channels.items():
+            tol = NMSSMTOOLS_DIFFERENCES.get(ch, 0.03)
+            if tol is None or (ch in ("WW", "ZZ") and state == "h1"):
                 continue
-            sel = ref[(ref["state"] == state) & (ref["id1"] == a) & (ref["id2"] == b)]
-            theirs = (sel["br"] * sel["width"]).to_numpy()
-            pos = o.set_index("idx").index.get_indexer(sel["idx"])
-            ours = widths[state][ch][pos]
-            good = theirs > 1e-12
-            if good.sum() < 5:
+            keys = {tuple(sorted(map(abs, ids))) for _, ids in hd.final_states(state, ch)}
+            ratios = []
+            for idx in o["idx"]:
+                theirs = sum(table.get((idx, state, k), 0.0) for k in keys)
+                if theirs > 1e-12:
+                    ratios.append(ours[row[idx]] / theirs - 1)
+            if len(ratios) < 5:
                 continue
-            assert abs(np.median(ours[good] / theirs[good] - 1)) < tol, (state, ch)
+            assert abs(np.median(ratios)) < tol, (state, ch, np.median(ratios))
             compared += 1
-    assert compared >= 30
+    assert compared >= 80
 
 
 def test_slha_documents_carry_the_higgs_decay_blocks(tmp_path):
@@ -250,3 +272,22 @@ def test_slha_documents_carry_the_higgs_decay_blocks(tmp_path):
         assert sum(dec.br for dec in particle.decays) == pytest.approx(1.0, rel=1e-9)
     bb = [dec.br for dec in back.decays[25].decays if sorted(dec.ids) == [-5, 5]]
     assert bb == [pytest.approx(d["br_h1_bb"][1], rel=1e-10)]
+
+
+def test_decay_trilinears_are_those_of_the_shared_vertices_at_tree_level():
+    """Without loops, the couplings taken along the mass eigenstates equal the mass-basis
+    contraction of the vertices module's tensors (same potential, another contraction)."""
+    from backends.nmssm_builtin import vertices
+    from backends.nmssm_builtin.higgs_trilinears import HAA, HHH, decay_trilinears
+    p = as_arrays(seed_like(50, seed=8))
+    spec = compute(p)
+    hhh, haa, hcc = decay_trilinears(p, spec["S"], spec["P"], loops=False)
+    ref = vertices.higgs_trilinears(p, spec["S"], spec["P"])
+    for a, b, c in HHH:
+        np.testing.assert_allclose(hhh[:, a, b, c], ref[0][:, a, b, c], rtol=1e-4, atol=1e-3)
+    for a, b, c in HAA:
+        np.testing.assert_allclose(haa[:, a, b, c], ref[1][:, a, b, c], rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(hcc, ref[2], rtol=1e-4, atol=1e-3)
+    # the top/bottom loops change the couplings of the SM-like state to the singlets
+    loop = decay_trilinears(p, spec["S"], spec["P"], loops=True)[0]
+    assert np.median(np.abs(loop[:, 1, 0, 0] - hhh[:, 1, 0, 0])) > 1.0
