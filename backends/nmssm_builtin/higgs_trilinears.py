@@ -11,11 +11,15 @@ Muhlleitner, Streicher, Walz, arXiv:1306.3926, sect. 3, for the size of these co
 in the NMSSM). The soft masses fixed by the minimum absorb only quadratic terms, so no
 tadpole subtraction enters the cubic ones.
 
+The resummed two-loop logarithm of the mass matrices (``radiative.leading_logs``: the
+top Yukawa of the log term at sqrt(m_t M_S) rather than M_S) enters likewise, as the
+quartic (Delta lambda/2) |H_u|^4 with 2 Delta lambda v_u^2 its correction to M^2_uu.
 Compared with the leading logarithm that NMSSMTools adds (3 h_t^4/(8 pi^2) ln(Q^2/m_t^2)
-in the H_u^4 coupling), the loop part also contains the stop-mixing threshold (X_t^2/M_S^2
-terms), large in scans with |A_t| of several TeV, and the bottom/sbottom loops. Not
-included: the two-loop logarithms and electroweakino loops of the mass matrices, and loop
-corrections to h H+ H- (its loop part is the top/bottom potential's, which has no charged
+in the H_u^4 coupling, h_t from m_t at the Higgs mass), the top loop here is smaller (the
+top mass at the higher scale) and contains the stop-mixing threshold (X_t^2/M_S^2 terms,
+large in scans with |A_t| of several TeV) and the bottom/sbottom loops. Not included: the
+wave-function part of the two-loop logarithms, the electroweakino loops of the mass
+matrices, and loop corrections to h H+ H- (the top/bottom potential has no charged
 fields; the tree-level coupling stands).
 
 Third derivatives by central differences along the mass eigenstates, all points in one
@@ -28,10 +32,15 @@ of GeV.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import radiative
+from . import sm_inputs as sm
 from .vertices import _field_values, potential
+
+SQ2 = math.sqrt(2.0)
 
 #: finite-difference step [GeV]
 STEP = 2.0
@@ -49,6 +58,19 @@ def _stencil(pattern: str) -> list[tuple[float, tuple[float, float, float]]]:
                 (-0.5, (-1, 1, 0)), (1.0, (-1, 0, 0)), (-0.5, (-1, -1, 0))]
     return [(su * sv * sw / 8.0, (su, sv, sw))
             for su in (1, -1) for sv in (1, -1) for sw in (1, -1)]
+
+
+def two_loop_quartic(p: dict[str, np.ndarray]) -> np.ndarray:
+    """Delta lambda of the resummed two-loop log term of ``radiative.leading_logs``,
+    dM^2_uu = 3/(4 pi^2 v_u^2) [m_t^4(sqrt(m_t M_S)) - m_t^4(M_S)] ln(M_S^2/m_t^2)
+    = 2 Delta lambda v_u^2 (m_t = m_t(m_t))."""
+    vu = sm.V_HIGGS * np.sin(np.arctan(p["tanb"]))
+    mt = sm.mt_msbar_at_mt()
+    ms2 = radiative.stop_scale_sq(p)
+    t = np.log(ms2 / mt**2)
+    mid = radiative.mt_running(np.sqrt(mt * np.sqrt(ms2)))
+    dm2 = 3.0 / (4.0 * math.pi**2 * vu**2) * (mid**4 - radiative.mt_running(np.sqrt(ms2))**4) * t
+    return dm2 / (2.0 * vu**2)
 
 
 def decay_trilinears(p: dict[str, np.ndarray], smix: np.ndarray, pmix: np.ndarray,
@@ -82,7 +104,9 @@ def decay_trilinears(p: dict[str, np.ndarray], smix: np.ndarray, pmix: np.ndarra
         k = x.shape[0]
         c = {key: np.broadcast_to(v, (k, n)) if np.ndim(v) else v
              for key, v in constants.items()}
-        values = values + radiative.potential(x[..., :6], c)
+        hu_sq = (constants["vu"] + x[..., 1] / SQ2) ** 2 + x[..., 4] ** 2 / 2
+        values = (values + radiative.potential(x[..., :6], c)
+                  + 0.5 * two_loop_quartic(p) * hu_sq**2)
     hhh = np.zeros((n, 3, 3, 3))
     haa = np.zeros((n, 3, 2, 2))
     hcc = np.zeros((n, 3))
