@@ -97,7 +97,8 @@ def decay_trilinears(p: dict[str, np.ndarray], smix: np.ndarray, pmix: np.ndarra
         steps = STEP * np.array([m for _, m in stencil], float)[:, :, None, None]  # (s,3,1,1)
         shifts.append(steps[:, 0] * du + steps[:, 1] * dv + steps[:, 2] * dw)    # (s, n, 8)
         weights.append(np.array([w for w, _ in stencil]))
-    x = np.concatenate(shifts)                                                 # (k, n, 8)
+    # (k, n, 8) as a view of a field-major array: each field's values are contiguous
+    x = np.moveaxis(np.ascontiguousarray(np.moveaxis(np.concatenate(shifts), -1, 0)), 0, -1)
     values = potential(_field_values(p, x), p)
     if loops:
         constants = radiative._constants(p, resum=True)   # the mass matrices' h_t, ...
