@@ -293,3 +293,18 @@ def test_decay_trilinears_are_those_of_the_shared_vertices_at_tree_level():
     # the top/bottom loops change the couplings of the SM-like state to the singlets
     loop = decay_trilinears(p, spec["S"], spec["P"], loops=True)[0]
     assert np.median(np.abs(loop[:, 1, 0, 0] - hhh[:, 1, 0, 0])) > 1.0
+
+
+def test_declared_invisible_channels_and_their_check(registry):
+    from fit.errors import ConfigError
+    spec_ = registry.by_name["nmssm_builtin_higgs_decays"]
+    p = seed_like(20, seed=4)
+    spec = compute(p)
+    plain = spec_.setup({}).function(spectrum=spec, params=p)
+    more = spec_.setup({"invisible": ["neu12", "neu22"]}).function(spectrum=spec, params=p)
+    for s in ("h1", "h2", "h3", "a1", "a2"):
+        np.testing.assert_allclose(more[f"br_{s}_invisible"],
+                                   plain[f"br_{s}_neu11"] + plain[f"br_{s}_neu12"]
+                                   + plain[f"br_{s}_neu22"], rtol=1e-12)
+    with pytest.raises(ConfigError, match="neu21"):
+        spec_.setup({"invisible": ["neu21"]})

@@ -457,15 +457,31 @@ def final_states(state: str, channel: str) -> list[tuple[float, tuple[int, ...]]
     return [(1.0, (PDG[channel[:2]], PDG[channel[2:]]))]     # Higgs pairs
 
 
+#: every channel name of the neutral states (for the ``invisible`` option)
+NEUTRAL_CHANNELS = frozenset(
+    [*CHANNELS, "hchc", "WHc", "Za1", "Za2", "Zh1", "Zh2", "Zh3", "a1h1", "a1h2", "a1h3",
+     "h1h1", "h1h2", "h2h2", "a1a1", "a1a2", "a2a2", "cha11", "cha12", "cha22",
+     *LIGHT_SFERMIONS]
+    + [f"neu{i}{j}" for i in range(1, 6) for j in range(i, 6)]
+    + [f"{kind}{a}{b}" for kind in THIRD_GENERATION for a, b in ((1, 1), (1, 2), (2, 2))])
+
+
 @provider("higgs_decays", vectorised=True, name="nmssm_builtin_higgs_decays")
-def nmssm_builtin_higgs_decays(spectrum: dict, params: dict, *, invisible: list | None = None,
-                               loop_trilinears: bool = True) -> dict[str, np.ndarray]:
+class NMSSMBuiltinHiggsDecays:
     """Widths [GeV] and branching ratios of h1..h3, a1, a2, H+ (keys in
     docs/capabilities.md). ``invisible``: channels counted as invisible besides the
-    lightest-neutralino pair, e.g. ['neu12'] when neutralino 2 escapes the detector.
+    lightest-neutralino pair, e.g. [neu12] when neutralino 2 escapes the detector.
     ``loop_trilinears``: Higgs self-couplings with their top/bottom one-loop part."""
-    extra = tuple(invisible or ())
-    unknown = [ch for ch in extra if not isinstance(ch, str)]
-    if unknown:
-        raise ValueError(f"'invisible' takes channel names (strings), got {unknown}")
-    return higgs_decays(spectrum, as_arrays(params), extra, loop_trilinears)
+
+    def __init__(self, *, invisible: list | None = None, loop_trilinears: bool = True):
+        self.invisible = tuple(invisible or ())
+        unknown = [ch for ch in self.invisible if ch not in NEUTRAL_CHANNELS]
+        if unknown:
+            raise ValueError(f"'invisible' names unknown channels {unknown}; channels of the "
+                             f"neutral states: {', '.join(sorted(NEUTRAL_CHANNELS))}")
+        self.loop_trilinears = loop_trilinears
+        self.needs = ("spectrum", "params")
+
+    def __call__(self, spectrum: dict, params: dict) -> dict[str, np.ndarray]:
+        return higgs_decays(spectrum, as_arrays(params), self.invisible,
+                            self.loop_trilinears)
