@@ -187,17 +187,22 @@ def nmssm_spectrum(out: SLHAOutput) -> dict[str, Any]:
 
 
 #: REDCOUP columns (NMSSMTools): 1 up-type, 2 down-type, 3 b, 4 tau, 5 W/Z, 6 gluons, 7 photons
-REDCOUP_COLUMNS = (("ku", 1), ("kd", 2), ("kV", 5), ("kg", 6), ("kgamma", 7))
+REDCOUP_COLUMNS = (("ku", 1), ("kd", 2), ("kb", 3), ("ktau", 4), ("kV", 5), ("kg", 6),
+                   ("kgamma", 7))
 
 
 def higgs_couplings(out: SLHAOutput) -> dict[str, float]:
-    """Reduced couplings of h1..h3 (mass order) from NMSSMTools' REDCOUP block."""
+    """Reduced couplings of h1..h3 (keys ``<k>_1..3``) and a1, a2 (``<k>_a1``, ``<k>_a2``;
+    no kV) in mass order from NMSSMTools' REDCOUP block (rows 1-3 CP-even, 4-5 CP-odd)."""
     if "REDCOUP" not in out.doc.blocks:
         raise InvalidPoint("backend_output", f"{out.program or 'the SLHA document'} has no "
                                              f"block REDCOUP (NMSSMTools writes it unless "
                                              f"MODSEL 16 = 1)")
-    return {f"{name}_{i}": entry(out, "REDCOUP", i, column, what=f"{name}_{i}")
-            for i in (1, 2, 3) for name, column in REDCOUP_COLUMNS}
+    values = {f"{name}_{i}": entry(out, "REDCOUP", i, column, what=f"{name}_{i}")
+              for i in (1, 2, 3) for name, column in REDCOUP_COLUMNS}
+    values.update({f"{name}_a{j}": entry(out, "REDCOUP", 3 + j, column, what=f"{name}_a{j}")
+                   for j in (1, 2) for name, column in REDCOUP_COLUMNS if name != "kV"})
+    return values
 
 
 #: LOWEN entries (NMSSMTools 4.x-6.x): capability -> (index, meaning)
@@ -263,7 +268,8 @@ class Spectrum(_Extractor):
 
 @provider("higgs_couplings", name="nmssmtools_higgs_couplings")
 class HiggsCouplings(_Extractor):
-    """Reduced couplings ku_i, kd_i, kV_i, kg_i, kgamma_i of h1..h3 (NMSSMTools REDCOUP)."""
+    """Reduced couplings of h1..h3 and a1, a2 (NMSSMTools REDCOUP; keys of
+    docs/capabilities.md)."""
 
     def extract(self, out: SLHAOutput) -> dict[str, float]:
         return higgs_couplings(out)

@@ -154,7 +154,9 @@ def test_low_energy_and_dark_matter(reference):
 
 def test_higgs_couplings(reference):
     k = nt.higgs_couplings(reference)
-    assert set(k) == {f"{n}_{i}" for n in ("ku", "kd", "kV", "kg", "kgamma") for i in (1, 2, 3)}
+    names = ("ku", "kd", "kb", "ktau", "kg", "kgamma")
+    assert set(k) == ({f"{n}_{i}" for n in (*names, "kV") for i in (1, 2, 3)}
+                      | {f"{n}_a{j}" for n in names for j in (1, 2)})
     assert k["ku_1"] == pytest.approx(3.39512356e-01)     # line 343: REDCOUP 1 1
     assert k["kd_1"] == pytest.approx(7.32757823e-01)     # line 344: REDCOUP 1 2
     assert k["kV_1"] == pytest.approx(3.56566018e-01)     # line 347: REDCOUP 1 5
@@ -164,6 +166,10 @@ def test_higgs_couplings(reference):
     assert k["ku_3"] == pytest.approx(-2.25490471e-01)    # line 359: REDCOUP 3 1
     assert k["kd_3"] == pytest.approx(4.66772004e00)      # line 360: REDCOUP 3 2
     assert k["kgamma_3"] == pytest.approx(1.67119659e00)  # line 365: REDCOUP 3 7
+    assert k["kb_2"] == pytest.approx(8.57162571e-01)     # line 353: REDCOUP 2 3
+    assert k["ktau_2"] == pytest.approx(8.57442660e-01)   # line 354: REDCOUP 2 4
+    assert k["kd_a1"] == pytest.approx(-2.57575269e-01)   # line 368: REDCOUP 4 2
+    assert k["kgamma_a2"] == pytest.approx(1.99775840e00)  # line 381: REDCOUP 5 7
 
 
 def test_quirks_of_the_file_are_handled(reference):

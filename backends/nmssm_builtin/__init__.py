@@ -9,4 +9,7 @@ registered providers ``nmssm_builtin``, ``nmssm_builtin_couplings``,
 ``nmssm_builtin_slha``).
 """
 
-from . import provider  # noqa: F401  (registers the providers)
+from . import (
+    higgs_decays,  # noqa: F401  (registers the Higgs-decay provider)
+    provider,  # noqa: F401  (registers the providers)
+)

@@ -337,28 +337,31 @@ def potential(fields: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.nda
            - 2.0 * kap**2 * s**2 - kap * ak * s)
     hup, hu0, hd0, hdm, sf = (fields[k] for k in ("hup", "hu0", "hd0", "hdm", "s"))
     huhd = hup * hdm - hu0 * hd0
-    abs2 = np.abs
-    f_terms = (abs2(lam * huhd + kap * sf**2) ** 2
-               + abs2(lam * sf) ** 2 * (abs2(hup) ** 2 + abs2(hu0) ** 2 + abs2(hd0) ** 2
-                                       + abs2(hdm) ** 2))
-    hu_sq = abs2(hup) ** 2 + abs2(hu0) ** 2
-    hd_sq = abs2(hd0) ** 2 + abs2(hdm) ** 2
+
+    def abs2(z: np.ndarray) -> np.ndarray:            # |z|^2 without the square root
+        return z.real**2 + z.imag**2
+
+    hu_sq = abs2(hup) + abs2(hu0)
+    hd_sq = abs2(hd0) + abs2(hdm)
+    s_sq = abs2(sf)
+    sf2 = sf * sf
+    f_terms = abs2(lam * huhd + kap * sf2) + lam**2 * s_sq * (hu_sq + hd_sq)
     hu_dag_hd = np.conj(hup) * hd0 + np.conj(hu0) * hdm
-    d_terms = (g1 + g2) / 8.0 * (hu_sq - hd_sq) ** 2 + g2 / 2.0 * abs2(hu_dag_hd) ** 2
-    soft = (mhu2 * hu_sq + mhd2 * hd_sq + ms2 * abs2(sf) ** 2
-            + 2.0 * np.real(lam * al * huhd * sf + kap * ak / 3.0 * sf**3))
+    d_terms = (g1 + g2) / 8.0 * (hu_sq - hd_sq) ** 2 + g2 / 2.0 * abs2(hu_dag_hd)
+    soft = (mhu2 * hu_sq + mhd2 * hd_sq + ms2 * s_sq
+            + 2.0 * np.real((lam * al * huhd + kap * ak / 3.0 * sf2) * sf))
     return f_terms + d_terms + soft
 
 
 def _field_values(p: dict[str, np.ndarray], x: np.ndarray) -> dict[str, np.ndarray]:
-    """Complex fields at real displacements x (n, 8) along (h_d, h_u, h_s, a_d, a_u, a_s,
-    re H+, im H+) from the input vacuum, H+ = cos(b) H_u^+ + sin(b) H_d^-* (G+ = 0)."""
+    """Complex fields at real displacements x (..., n, 8) along (h_d, h_u, h_s, a_d, a_u,
+    a_s, re H+, im H+) from the input vacuum, H+ = cos(b) H_u^+ + sin(b) H_d^-* (G+ = 0)."""
     cb, sb = _angles(p["tanb"])
     vu, vd, s = sm.V_HIGGS * sb, sm.V_HIGGS * cb, p["mueff"] / p["lambda_"]
-    hplus = (x[:, 6] + 1j * x[:, 7]) * R2
-    return {"hd0": vd + (x[:, 0] + 1j * x[:, 3]) * R2,
-            "hu0": vu + (x[:, 1] + 1j * x[:, 4]) * R2,
-            "s": s + (x[:, 2] + 1j * x[:, 5]) * R2,
+    hplus = (x[..., 6] + 1j * x[..., 7]) * R2
+    return {"hd0": vd + (x[..., 0] + 1j * x[..., 3]) * R2,
+            "hu0": vu + (x[..., 1] + 1j * x[..., 4]) * R2,
+            "s": s + (x[..., 2] + 1j * x[..., 5]) * R2,
             "hup": cb * hplus, "hdm": np.conj(sb * hplus)}
 
 
@@ -369,6 +372,19 @@ TRILINEAR_TRIPLES = ([(i, j, k) for i in range(3) for j in range(i, 3) for k in 
                      + [(i, 6, 6) for i in range(3)])
 
 
+def _stencil(i: int, j: int, k: int) -> list[tuple[float, dict[int, float]]]:
+    """Central-difference stencil of d^3/dx_i dx_j dx_k (i <= j <= k) for a step h = 1:
+    (weight, displacements); the derivative is sum weight V(x + displacement h) / h^3."""
+    if i == j == k:
+        return [(0.5, {i: 2.0}), (-1.0, {i: 1.0}), (1.0, {i: -1.0}), (-0.5, {i: -2.0})]
+    if i == j or j == k:
+        a, b = (i, k) if i == j else (k, i)     # d^2/da^2 d/db
+        return [(0.5, {a: 1.0, b: 1.0}), (-1.0, {b: 1.0}), (0.5, {a: -1.0, b: 1.0}),
+                (-0.5, {a: 1.0, b: -1.0}), (1.0, {b: -1.0}), (-0.5, {a: -1.0, b: -1.0})]
+    return [(si * sj * sk / 8.0, {i: si, j: sj, k: sk})
+            for si in (1, -1) for sj in (1, -1) for sk in (1, -1)]
+
+
 def third_derivatives(p: dict[str, np.ndarray], triples: list[tuple[int, int, int]]
                       ) -> np.ndarray:
     """d^3 V / dx_i dx_j dx_k (n, 8, 8, 8) [GeV] in the real fields of `_field_values`,
@@ -377,30 +393,24 @@ def third_derivatives(p: dict[str, np.ndarray], triples: list[tuple[int, int, in
     The potential is a quartic polynomial, so the central-difference stencils used here
     (4 points along one field, 6 for two fields, 8 for three) are exact for any step; the
     step is taken of the size of the vacuum, (|s| + v)/2 per point, so that rounding
-    (relative 1e-16 of V ~ (s + v)^4) stays at ~1e-15 (s + v) [GeV]."""
+    (relative 1e-16 of V ~ (s + v)^4) stays at ~1e-15 (s + v) [GeV]. All displaced
+    configurations are evaluated in one batched call of the potential."""
     n = p["tanb"].shape[0]
     dim = 8
-    out = np.zeros((n, dim, dim, dim))
-
-    def value(shifts: dict[int, float]) -> np.ndarray:
-        x = np.zeros((n, dim))
-        for index, amount in shifts.items():
-            x[:, index] += amount
-        return potential(_field_values(p, x), p)
-
+    stencils = [_stencil(*t) for t in triples]
+    shifts: dict[tuple[tuple[int, float], ...], int] = {}
+    for stencil in stencils:
+        for _, disp in stencil:
+            shifts.setdefault(tuple(sorted(disp.items())), len(shifts))
+    unit = np.zeros((len(shifts), dim))
+    for key, row in shifts.items():
+        for index, amount in key:
+            unit[row, index] = amount
     h = 0.5 * (np.abs(p["mueff"] / p["lambda_"]) + sm.V_HIGGS)
-    for i, j, k in triples:
-        if i == j == k:
-            d = (value({i: 2 * h}) - 2 * value({i: h}) + 2 * value({i: -h})
-                 - value({i: -2 * h})) / (2 * h**3)
-        elif i == j or j == k:
-            a, b = (i, k) if i == j else (k, i)     # d^2/da^2 d/db
-            d = (value({a: h, b: h}) - 2 * value({b: h}) + value({a: -h, b: h})
-                 - value({a: h, b: -h}) + 2 * value({b: -h}) - value({a: -h, b: -h})
-                 ) / (2 * h**3)
-        else:
-            d = sum(si * sj * sk * value({i: si * h, j: sj * h, k: sk * h})
-                    for si in (1, -1) for sj in (1, -1) for sk in (1, -1)) / (8 * h**3)
+    values = potential(_field_values(p, unit[:, None, :] * h[None, :, None]), p)   # (K, n)
+    out = np.zeros((n, dim, dim, dim))
+    for (i, j, k), stencil in zip(triples, stencils, strict=True):
+        d = sum(w * values[shifts[tuple(sorted(disp.items()))]] for w, disp in stencil) / h**3
         for perm in {(i, j, k), (i, k, j), (j, i, k), (j, k, i), (k, i, j), (k, j, i)}:
             out[(slice(None), *perm)] = d
     return out
@@ -411,8 +421,10 @@ def higgs_trilinears(p: dict[str, np.ndarray], smix: np.ndarray, pmix: np.ndarra
     """Tree-level cubic couplings in the mass basis [GeV]: hhh (n,3,3,3), haa (n,3,2,2),
     hcc (n,3) (V ⊃ hcc_a h_a H+ H-; d^3V/dh_a d(re H+)^2 with H+ = (re + i im)/sqrt2)."""
     t = third_derivatives(p, TRILINEAR_TRIPLES)
-    hhh = np.einsum("nai,nbj,nck,nijk->nabc", smix, smix, smix, t[:, :3, :3, :3])
-    haa = np.einsum("nai,nbj,nck,nijk->nabc", smix, pmix, pmix, t[:, :3, 3:6, 3:6])
+    hhh = np.einsum("nai,nbj,nck,nijk->nabc", smix, smix, smix, t[:, :3, :3, :3],
+                    optimize=True)
+    haa = np.einsum("nai,nbj,nck,nijk->nabc", smix, pmix, pmix, t[:, :3, 3:6, 3:6],
+                    optimize=True)
     hcc = np.einsum("nai,ni->na", smix, t[:, :3, 6, 6])
     return hhh, haa, hcc
 
