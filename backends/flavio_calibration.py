@@ -88,8 +88,8 @@ class Parametrisation:
 
     def ratio(self, coefficients: Mapping[str, np.ndarray]) -> np.ndarray:
         """O / O_SM for arrays of the new-physics coefficients (missing ones are zero)."""
-        x = np.stack([np.asarray(coefficients.get(v, 0.0), dtype=float)
-                      for v in self.variables], axis=-1)
+        x = np.stack(np.broadcast_arrays(*(np.asarray(coefficients.get(v, 0.0), dtype=float)
+                                           for v in self.variables)), axis=-1)
         lin = 1.0 + x @ self.linear
         if self.form == "linear_abs":
             return np.abs(lin)
