@@ -40,10 +40,12 @@ from pathlib import Path
 
 import numpy as np
 
+from backends.flavio_calibration import Calibration
 from fit import provider
 
 from . import sm_inputs as sm
-from .loop_functions import f7_1, f7_2, f8_1, f8_2, i3, y0, z_penguin_charged_higgs
+from .loop_functions import dipole_parts, f7_1, f7_2, f8_1, f8_2, i3, y0, z_penguin_charged_higgs
+from .vertices import vertices
 
 #: matching scale of C7, C8 and of the Delta F = 2 coefficients [GeV] (the calibration's)
 MU_0 = 160.0
@@ -140,6 +142,50 @@ def charged_higgs_c7_c8(mhc: np.ndarray, tanb: np.ndarray, eps_b: np.ndarray
     return run_c7_c8(c7, c8, scale)
 
 
+def _dipole_sum(left: np.ndarray, right: np.ndarray, m_ino: np.ndarray, m_sq: np.ndarray,
+                m_b: np.ndarray, charges: tuple[float, float]) -> np.ndarray:
+    """sum_j (v^2/(4 m_sq^2)) [R_j R_j t1(x_j) + (m_j/m_b) R_j L_j t2(x_j)], x_j = m_j^2/m_sq^2,
+    for one squark (couplings (n, 2) over the charginos j, CKM factor stripped): its C7
+    (photon charges (2/3, -1)) or C8 (colour (1, 0)); see `loop_functions.dipole_parts`."""
+    x = (m_ino / m_sq[:, None]) ** 2
+    t1, t2 = dipole_parts(x, *charges)
+    terms = right * right * t1 + (m_ino / m_b[:, None]) * right * left * t2
+    return sm.V_HIGGS**2 / (4.0 * m_sq**2) * np.sum(terms, axis=1)
+
+
+def chargino_c7_c8(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray],
+                   eps_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chargino-stop C7, C8 at MU_0 with the GIM partner (the first-two-generation up
+    squarks, mass msuL, unmixed): leading order (Bertolini, Borzumati, Masiero, Ridolfi,
+    Nucl. Phys. B353 (1991) 591; hep-ph/9806308), couplings t~_k bbar (L P_L + R P_R)
+    chi^c_j of ``vertices`` with the b Yukawa in L divided by (1 + eps_b tan(beta))
+    (Degrassi, Gambino, Giudice, hep-ph/0009337; Carena et al., hep-ph/0010003), each
+    squark's term matched at its mass and run to MU_0."""
+    coupling = vertices(spectrum, p).sfermion_chargino["t"]
+    left = coupling.L.real / (1.0 + eps_b * p["tanb"])[:, None, None]
+    right = coupling.R.real
+    m_b = sm.mb_msbar(np.maximum(susy_scale(p), sm.MT_POLE))
+    m_ino = np.stack([spectrum["mcha1"], spectrum["mcha2"]], -1)
+    c7 = np.zeros_like(m_b)
+    c8 = np.zeros_like(m_b)
+    stop_mix = spectrum["stop_mix"]
+    for k in range(2):
+        m_sq = spectrum[f"mst{k + 1}"]
+        a7 = _dipole_sum(left[:, k], right[:, k], m_ino, m_sq, m_b, (2.0 / 3.0, -1.0))
+        a8 = _dipole_sum(left[:, k], right[:, k], m_ino, m_sq, m_b, (1.0, 0.0))
+        r7, r8 = run_c7_c8(a7, a8, np.maximum(m_sq, MU_0))
+        c7, c8 = c7 + r7, c8 + r8
+    # t~_L couplings (the stop rows rotated back with R^T): those of c~_L, u~_L (R = -g V_j1,
+    # L = y_b U_j2)
+    left_l = np.einsum("nk,nkj->nj", stop_mix[:, :, 0], left)
+    right_l = np.einsum("nk,nkj->nj", stop_mix[:, :, 0], right)
+    m_sq = spectrum["msuL"]
+    a7 = _dipole_sum(left_l, right_l, m_ino, m_sq, m_b, (2.0 / 3.0, -1.0))
+    a8 = _dipole_sum(left_l, right_l, m_ino, m_sq, m_b, (1.0, 0.0))
+    r7, r8 = run_c7_c8(a7, a8, np.maximum(m_sq, MU_0))
+    return c7 - r7, c8 - r8
+
+
 def charged_higgs_c10_ratio(mhc: np.ndarray, tanb: np.ndarray) -> np.ndarray:
     """Y_H/Y_SM: the type-II charged-Higgs Z penguin relative to the Standard-Model Y0(x_t)
     (both with m_t(m_t)); adds to the Standard Model (Y_H > 0)."""
@@ -169,17 +215,21 @@ def higgs_sums(spectrum: Mapping[str, np.ndarray], tanb: np.ndarray
 
 
 def wilson_coefficients(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray],
-                        constants: Mapping[str, float]) -> dict[str, np.ndarray]:
+                        calibration: Calibration) -> dict[str, np.ndarray]:
     """All new-physics coefficients (COEFFICIENTS) and the threshold corrections.
 
-    ``constants``: the flavio numbers of the calibration (m_b(4.8 GeV), m_tau, alpha_e(4.8
-    GeV), G_F, M_W ...), so that the coefficients are in flavio's conventions."""
+    ``calibration``: the flavio calibration; its constants (alpha_e(4.8 GeV), the Standard-
+    Model C10, m_s/m_b ...) put the coefficients in flavio's conventions."""
+    constants = calibration.constants
     tanb = p["tanb"]
     beta = np.arctan(tanb)
     mhc = spectrum["mhc"]
     eps = threshold_corrections(spectrum, p)
     out: dict[str, np.ndarray] = dict(eps)
-    out["C7_bs"], out["C8_bs"] = charged_higgs_c7_c8(mhc, tanb, eps["eps_b"])
+    c7_h, c8_h = charged_higgs_c7_c8(mhc, tanb, eps["eps_b"])
+    c7_c, c8_c = chargino_c7_c8(spectrum, p, eps["eps_b"])
+    out["C7_bs"], out["C8_bs"] = c7_h + c7_c, c8_h + c8_c
+    out["C7_chargino"] = c7_c
 
     # Bs -> mu mu. flavio: H = -4 G_F/sqrt2 V_tb V_ts* alpha/(4 pi) (C10 O10 + C_S m_b
     # (s P_R b)(mu mu) + C_P m_b (s P_R b)(mu g5 mu)); the coefficient of the Lagrangian
@@ -195,10 +245,11 @@ def wilson_coefficients(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.n
     out["CS_bsmumu"] = common * sig_s
     out["CP_bsmumu"] = common * sig_p
 
-    # B+ -> tau nu: C_SR in flavio's m_b and m_tau, so that m_B^2/(m_tau m_b) C_SR is the
-    # tree-level charged-Higgs factor
-    out["CSR_butaunutau"] = (-constants["m_b_4.8"] * constants["m_tau"] * tanb**2
-                             / ((1.0 + out["eps_0"] * tanb) * mhc**2))
+    # B+ -> tau nu: BR/BR_SM = (1 + k C_SR)^2 in flavio (k = m_B^2/(m_tau m_b) in its
+    # conventions, read off the calibration), so that k C_SR is the tree-level factor
+    k = calibration["br_btaunu"].linear[0] / 2.0
+    out["CSR_butaunutau"] = (-constants["m_B+"] ** 2 * tanb**2
+                             / ((1.0 + out["eps_0"] * tanb) * mhc**2)) / k
 
     out.update(double_penguins(spectrum, p, eps, constants))
     return out
@@ -256,7 +307,7 @@ def nmssm_builtin_flavour_wilson_coefficients(spectrum: dict, params: dict, *,
     backends/data/flavio_calibration.json)."""
     from .spectrum import as_arrays
 
-    return wilson_coefficients(spectrum, as_arrays(params), _calibration(calibration).constants)
+    return wilson_coefficients(spectrum, as_arrays(params), _calibration(calibration))
 
 
 def _observable(capability: str, doc: str) -> None:
