@@ -9,4 +9,8 @@ registered providers ``nmssm_builtin``, ``nmssm_builtin_couplings``,
 ``nmssm_builtin_slha``).
 """
 
-from . import provider  # noqa: F401  (registers the providers)
+from . import (
+    flavour,  # noqa: F401  (flavour observables)
+    gm2,  # noqa: F401  (muon g-2)
+    provider,  # noqa: F401  (registers the providers)
+)
