@@ -97,12 +97,19 @@ def _tables() -> dict[str, tuple[np.ndarray, np.ndarray]]:
                 "p": (lr, np.array([higgs_p(math.exp(v)) for v in lr]))}
 
 
-def _interpolate(name: str, x: np.ndarray) -> np.ndarray:
-    """Cubic interpolation of a table in ln x (inside the table's range)."""
+@lru_cache(maxsize=1)
+def _splines() -> dict:
+    """Cubic splines in ln(argument) of the tables."""
     from scipy.interpolate import CubicSpline
 
-    grid, values = _tables()[name]
-    return CubicSpline(grid, values)(np.clip(np.log(x), grid[0], grid[-1]))
+    return {name: CubicSpline(grid, values) for name, (grid, values) in _tables().items()}
+
+
+def _interpolate(name: str, x: np.ndarray) -> np.ndarray:
+    """Cubic interpolation of a table in ln x (inside the table's range)."""
+    spline = _splines()[name]
+    grid = spline.x
+    return spline(np.clip(np.log(x), grid[0], grid[-1]))
 
 
 def barr_zee_f(z: np.ndarray) -> np.ndarray:

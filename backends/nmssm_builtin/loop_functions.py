@@ -170,6 +170,12 @@ def dipole_parts(x: np.ndarray, q_scalar: float, q_fermion: float
     the neutralino terms with the opposite sign of n^L n^R of the Lagrangian convention of
     ``vertices``), and for the top-charged-Higgs loop it gives the type-II charged-Higgs C7
     and C8 (functions F7^(1,2), F8^(1,2) of hep-ph/9710335), which fixes the signs."""
-    t1 = (q_scalar * f1n(x) - q_fermion * f1c(x)) / 12.0
-    t2 = (q_scalar * f2n(x) - 2.0 * q_fermion * f2c(x)) / 3.0
+    t1 = np.zeros(np.shape(x))
+    t2 = np.zeros(np.shape(x))
+    if q_scalar:
+        t1 = t1 + q_scalar * f1n(x) / 12.0
+        t2 = t2 + q_scalar * f2n(x) / 3.0
+    if q_fermion:
+        t1 = t1 - q_fermion * f1c(x) / 12.0
+        t2 = t2 - 2.0 * q_fermion * f2c(x) / 3.0
     return t1, t2
