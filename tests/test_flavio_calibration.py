@@ -55,5 +55,5 @@ def test_runs_without_flavio():
 
 
 def test_missing_file_names_the_command(tmp_path):
-    with pytest.raises(FileNotFoundError, match="python -m backends.flavio_calibration"):
+    with pytest.raises(FileNotFoundError, match=r"python -m backends\.flavio_calibration"):
         load(tmp_path / "absent.json")
