@@ -179,3 +179,18 @@ def test_against_nmssmtools_oracle(sample):
     ratio = load()["br_bsgamma"](wc) / o["bsg"].to_numpy()
     assert np.mean(np.abs(ratio - 1) < 0.10) >= 0.85
     assert math.isfinite(np.median(ratio))
+
+
+def test_higgs_penguin_normalisation_gives_the_large_tanb_estimate():
+    """BR(Bs -> mu mu) ~ 3.5e-5 [tan(b)/50]^6 (m_t/M_A)^4 (16 pi^2 eps_Y)^2/D^2 for
+    tau = 1.5 ps, f_Bs = 230 MeV, |V_ts| = 0.040 (Isidori, Retico, hep-ph/0110121;
+    Buras et al., hep-ph/0210145): scaled to flavio's tau, f_Bs, |V_ts V_tb|, 3.76e-5."""
+    cal = load()
+    tanb, m_a, mt = np.array([50.0]), 170.0, 170.0
+    eps = {"eps_Y": np.array([1 / (16 * math.pi**2)]), "eps_b": np.zeros(1),
+           "eps_0": np.zeros(1), "y_t": np.array([mt / (sm.V_HIGGS * math.sin(math.atan(50)))])}
+    sigma = tanb / m_a**2
+    cs, cp = flavour.higgs_penguins(eps, tanb, -sigma, sigma, cal.constants["m_mu"],
+                                    cal.constants["alpha_e_4.8"])
+    br = cal["br_bsmumu"]({"CS_bsmumu": cs, "CP_bsmumu": cp})[0]
+    assert br == pytest.approx(3.76e-5, rel=0.05)

@@ -214,6 +214,28 @@ def higgs_sums(spectrum: Mapping[str, np.ndarray], tanb: np.ndarray
     return sig_s, sig_p
 
 
+def higgs_penguins(eps: Mapping[str, np.ndarray], tanb: np.ndarray, sig_s: np.ndarray,
+                   sig_p: np.ndarray, m_mu: float, alpha: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """C_S, C_P [GeV^-1] (flavio's normalisation) of the neutral-Higgs penguins.
+
+    The b_R s_L coupling of the Higgs fields, L ⊃ -kappa b_R s_L (H_u^0* - tan(b) H_d^0)
+    + h.c. with kappa = m_b eps_Y y_t^2 V_tb* V_ts/(v_d D), D = (1 + eps_b t)(1 + eps_0 t)
+    (hep-ph/0210145 eqs. (3.55)-(3.56)), times the muon Yukawa of H_d gives, after the h_i,
+    a_j exchange, L ⊃ c_S (s P_R b)(mu mu) + c_P (s P_R b)(mu g5 mu) with
+    c_{S,P} = kappa* m_mu sigma_{S,P}/(2 v_d) (`higgs_sums`). flavio's H = -4 G_F/sqrt2
+    V_tb V_ts* alpha/(4 pi) m_b (C_S O_S + ...) then gives, with 2 sqrt2 G_F v^2 = 1,
+
+        C_{S,P} = 2 pi m_mu eps_Y y_t^2 sigma_{S,P}/(alpha cos^2(beta) D).
+
+    At tan(beta) = 50, M_A = m_t, 16 pi^2 eps_Y = 1 this is BR(Bs -> mu mu) = 3.5e-5, the
+    large-tan(beta) estimate of Isidori, Retico (hep-ph/0110121) and hep-ph/0210145."""
+    denominator = (1.0 + eps["eps_b"] * tanb) * (1.0 + eps["eps_0"] * tanb)
+    cos2 = 1.0 / (1.0 + tanb**2)
+    common = 2.0 * math.pi * m_mu * eps["eps_Y"] * eps["y_t"] ** 2 / (alpha * cos2 * denominator)
+    return common * sig_s, common * sig_p
+
+
 def wilson_coefficients(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray],
                         calibration: Calibration) -> dict[str, np.ndarray]:
     """All new-physics coefficients (COEFFICIENTS) and the threshold corrections.
@@ -222,7 +244,6 @@ def wilson_coefficients(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.n
     Model C10, m_s/m_b ...) put the coefficients in flavio's conventions."""
     constants = calibration.constants
     tanb = p["tanb"]
-    beta = np.arctan(tanb)
     mhc = spectrum["mhc"]
     eps = threshold_corrections(spectrum, p)
     out: dict[str, np.ndarray] = dict(eps)
@@ -231,19 +252,12 @@ def wilson_coefficients(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.n
     out["C7_bs"], out["C8_bs"] = c7_h + c7_c, c8_h + c8_c
     out["C7_chargino"] = c7_c
 
-    # Bs -> mu mu. flavio: H = -4 G_F/sqrt2 V_tb V_ts* alpha/(4 pi) (C10 O10 + C_S m_b
-    # (s P_R b)(mu mu) + C_P m_b (s P_R b)(mu g5 mu)); the coefficient of the Lagrangian
-    # term c (s P_R b)(mu mu) gives C = c/(sqrt2 G_F V_tb V_ts* alpha m_b/pi).
-    alpha = constants["alpha_e_4.8"]
+    # Bs -> mu mu
     out["C10_bsmumu"] = constants["C10_SM_4.8"] * charged_higgs_c10_ratio(mhc, tanb)
     sig_s, sig_p = higgs_sums(spectrum, tanb)
-    denominator = (1.0 + eps["eps_b"] * tanb) * (1.0 + eps["eps_0"] * tanb)
-    # c_S = kappa m_mu/(2 v_d) sigma_S with kappa = m_b eps_Y y_t^2 V_tb V_ts*/(v_d D):
-    # C_S = pi m_mu eps_Y y_t^2 sigma_S/(alpha cos^2(beta) D) since 2 sqrt2 G_F v^2 = 1
-    common = (math.pi * constants["m_mu"] * eps["eps_Y"] * eps["y_t"] ** 2
-              / (alpha * np.cos(beta) ** 2 * denominator))
-    out["CS_bsmumu"] = common * sig_s
-    out["CP_bsmumu"] = common * sig_p
+    out["CS_bsmumu"], out["CP_bsmumu"] = higgs_penguins(eps, tanb, sig_s, sig_p,
+                                                        constants["m_mu"],
+                                                        constants["alpha_e_4.8"])
 
     # B+ -> tau nu: BR/BR_SM = (1 + k C_SR)^2 in flavio (k = m_B^2/(m_tau m_b) in its
     # conventions, read off the calibration), so that k C_SR is the tree-level factor
