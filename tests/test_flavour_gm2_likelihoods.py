@@ -135,3 +135,14 @@ def test_wrong_option_names_the_file_and_key(tmp_path, registry):
                     "sampler: {name: random, n_points: 1}\n")
     with pytest.raises(ConfigError, match="wp2030"):
         prepare(yaml, registry)
+
+
+def test_flavour_with_gambit_theory_errors():
+    """theory: gambit takes the relative errors of GAMBIT's FlavBit (flav_data.yaml):
+    7% of BR(B -> X_s gamma) (arXiv:1503.01791)."""
+    term = flavour.Flavour(observables=["br_bsgamma"], theory="gambit")
+    o = 3.0e-4
+    var = 0.19e-4**2 + (0.07 * o) ** 2
+    assert term(br_bsgamma=np.array([o]))[0] == pytest.approx(-0.5 * (o - 3.49e-4) ** 2 / var)
+    with pytest.raises(ValueError, match="'theory'"):
+        flavour.Flavour(theory="hepfit")
