@@ -151,3 +151,19 @@ def test_against_nmssmtools_and_gm2calc():
     ref = g.loc[o["idx"], "gm2_amu"].to_numpy(float)
     ok = np.isfinite(ref)
     assert np.mean(np.abs(a[ok] / ref[ok] - 1) < 0.15) >= 0.9
+
+
+def test_tachyonic_smuon_invalidates_the_point():
+    """Light smuons with a large mueff tan(beta) mixing: the lighter mixed smuon is tachyonic
+    (m^2 = 100^2 - m_mu mueff tan(beta) < 0 for mueff tan(beta) > 1e5 GeV) and the provider
+    marks the point, not the run."""
+    from fit.providers import REGISTRY
+
+    REGISTRY.discover()
+    p = point(2, ML12=100.0, ME12=100.0, tanb=60.0, mueff=np.array([500.0, 3000.0]),
+              Alambda=20000.0)
+    spec = compute(p)
+    provider = REGISTRY.by_name["nmssm_builtin_delta_amu"].target
+    out = provider(spec, p)
+    assert out.invalid.tolist() == [False, True]
+    assert out.code == "tachyon_smuon" and np.isfinite(out.value).all()

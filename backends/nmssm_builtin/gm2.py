@@ -34,7 +34,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from fit import provider
+from fit import PartlyInvalid, provider
 
 from . import sm_inputs as sm
 from .loop_functions import dipole_parts, i3
@@ -166,13 +166,15 @@ def delta_mu(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray]) ->
 def smuons(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray],
            resummation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Smuon masses (n, 2) [GeV] and mixing R (n, 2, 2), (mu~_1, mu~_2) = R (mu~_L, mu~_R):
-    the sfermion matrix of ``sfermions`` with m_mu X_mu/(1 + Delta_mu) off the diagonal."""
+    the sfermion matrix of ``sfermions`` with m_mu X_mu/(1 + Delta_mu) off the diagonal.
+    A tachyonic lighter smuon (m^2 < 0) gives NaN; the provider marks the point invalid."""
     tanb = p["tanb"]
     cos2b = (1.0 - tanb**2) / (1.0 + tanb**2)
     m_eff = M_MUON * resummation
     m1sq, m2sq, rot = sfermion_pair(p["ML12"], p["ME12"], m_eff,
                                     p["Atau"] - p["mueff"] * tanb, -0.5, -1.0, cos2b)
-    return np.sqrt(np.stack([m1sq, m2sq], -1)), rot
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(np.stack([m1sq, m2sq], -1)), rot
 
 
 def _qed_log(masses: np.ndarray) -> np.ndarray:
@@ -300,12 +302,18 @@ def delta_amu(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray], *
 
 @provider("delta_amu", vectorised=True, name="nmssm_builtin_delta_amu")
 def nmssm_builtin_delta_amu(spectrum: dict, params: dict, *, qed_log: bool = True,
-                            tanb_resummation: bool = True, higgs: bool = True) -> np.ndarray:
+                            tanb_resummation: bool = True, higgs: bool = True
+                            ) -> PartlyInvalid:
     """Delta a_mu, the NMSSM contribution to the muon g-2 beyond the Standard Model: one-loop
     neutralino/chargino loops with the tan(beta) resummation of the muon Yukawa
     (``tanb_resummation``) and the two-loop QED logarithm (``qed_log``), plus the Higgs
-    one-loop and Barr-Zee two-loop diagrams (``higgs``)."""
+    one-loop and Barr-Zee two-loop diagrams (``higgs``). Points whose lighter smuon is
+    tachyonic once the L-R mixing is in are invalid (code ``tachyon_smuon``)."""
     from .spectrum import as_arrays
 
-    return delta_amu(spectrum, as_arrays(params), qed_log=qed_log,
-                     tanb_resummation=tanb_resummation, higgs=higgs)["delta_amu"]
+    value = delta_amu(spectrum, as_arrays(params), qed_log=qed_log,
+                      tanb_resummation=tanb_resummation, higgs=higgs)["delta_amu"]
+    bad = ~np.isfinite(value)
+    return PartlyInvalid(np.where(bad, 0.0, value), bad, "tachyon_smuon",
+                         "lighter smuon mass^2 < 0 with the L-R mixing m_mu (A_mu - mueff "
+                         "tan(beta))")
