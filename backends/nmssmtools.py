@@ -14,8 +14,8 @@ an `SLHAProgram`) provides ``nmssmtools_output``, one parsed output per point;
 one small extractor per capability of ``docs/capabilities.md`` reads it:
 ``spectrum`` (MASS, NMHMIX, NMAMIX, NMNMIX, UMIX, VMIX, STOPMIX, SBOTMIX,
 STAUMIX), ``higgs_couplings`` (REDCOUP), ``relic_density``, ``sigma_SI_p``,
-``sigma_SI_n``, ``sigma_SD_p``, ``sigma_SD_n``, ``bsg``, ``Bsmumu``,
-``Btaunu``, ``DeltaMd``, ``DeltaMs``, ``delta_amu`` (LOWEN), and
+``sigma_SI_n``, ``sigma_SD_p``, ``sigma_SD_n``, ``br_bsgamma``, ``br_bsmumu``,
+``br_btaunu``, ``delta_md``, ``delta_ms``, ``delta_amu`` (LOWEN), and
 ``nmssmtools_constraints`` (the SPINFO 3 messages: constraints the point
 violates). Each extractor takes the option ``source`` (default
 ``nmssmtools_output``), so it also reads the output of another SLHA2 program
@@ -206,9 +206,10 @@ def higgs_couplings(out: SLHAOutput) -> dict[str, float]:
 
 
 #: LOWEN entries (NMSSMTools 4.x-6.x): capability -> (index, meaning)
-LOWEN = {"bsg": (1, "BR(b -> s gamma)"), "DeltaMd": (2, "Delta M_d [ps^-1]"),
-         "DeltaMs": (3, "Delta M_s [ps^-1]"), "Bsmumu": (4, "BR(Bs -> mu+ mu-)"),
-         "Btaunu": (5, "BR(B+ -> tau+ nu_tau)"), "delta_amu": (6, "Delta a_mu"),
+LOWEN = {"br_bsgamma": (1, "BR(b -> s gamma)"),
+         "delta_md": (2, "Delta M_d [ps^-1]"), "delta_ms": (3, "Delta M_s [ps^-1]"),
+         "br_bsmumu": (4, "BR(Bs -> mu+ mu-)"),
+         "br_btaunu": (5, "BR(B+ -> tau+ nu_tau)"), "delta_amu": (6, "Delta a_mu"),
          "relic_density": (10, "Omega h^2")}
 #: direct detection: capability -> (LOWEN comment label, index in NMSSMTools 6.x)
 DIRECT_DETECTION = {"sigma_SI_p": ("sigma_p^SI", 20), "sigma_SI_n": ("sigma_n^SI", None),

@@ -130,11 +130,11 @@ def test_higgs_ordering_independent_of_pdg_labels(reference):
 
 def test_low_energy_and_dark_matter(reference):
     expected = {
-        "bsg": 3.78226189e-04,            # line 126: LOWEN 1, BR(b -> s gamma)
-        "DeltaMd": 5.12289430e-01,        # line 130: LOWEN 2 [ps^-1]
-        "DeltaMs": 1.80761187e01,         # line 134: LOWEN 3 [ps^-1]
-        "Bsmumu": 3.53421638e-09,         # line 138: LOWEN 4
-        "Btaunu": 1.06716119e-04,         # line 142: LOWEN 5
+        "br_bsgamma": 3.78226189e-04,     # line 126: LOWEN 1, BR(b -> s gamma)
+        "delta_md": 5.12289430e-01,       # line 130: LOWEN 2 [ps^-1]
+        "delta_ms": 1.80761187e01,        # line 134: LOWEN 3 [ps^-1]
+        "br_bsmumu": 3.53421638e-09,      # line 138: LOWEN 4
+        "br_btaunu": 1.06716119e-04,      # line 142: LOWEN 5
         "delta_amu": 2.44714406e-10,      # line 201: LOWEN 6, Del_a_mu
         "relic_density": 1.45365133e-03,  # line 208: LOWEN 10, Omega h^2
     }
@@ -283,7 +283,7 @@ def _write_run(tmp_path: Path, options: dict, prefer: bool = False) -> Path:
     (tmp_path / module).write_text(LIKELIHOOD)
     params = "\n".join(f"  {k}: {v!r}" for k, v in POINT.items() if k != "tanb")
     extractors = ("spectrum", "higgs_couplings", "relic_density", "sigma_SI_p", "sigma_SD_n",
-                  "bsg", "delta_amu")
+                  "br_bsgamma", "delta_amu")
     rules = "\n".join(f"  {c}: nmssmtools_{c}" for c in extractors)
     if prefer:
         rules = "prefer: [backends.nmssmtools]"
@@ -298,7 +298,7 @@ likelihoods:
 rules:
   nmssmtools_output: {{options: {{{opts}}}}}
 {rules}
-observables: [spectrum, higgs_couplings, sigma_SI_p, sigma_SD_n, bsg, delta_amu,
+observables: [spectrum, higgs_couplings, sigma_SI_p, sigma_SD_n, br_bsgamma, delta_amu,
               nmssmtools_constraints]
 sampler: {{name: random, n_points: 3, batch_size: 3}}
 seed: 5
@@ -326,7 +326,7 @@ def test_full_run_writes_the_capabilities(installation, tmp_path, registry, pref
         assert np.allclose(obs["higgs_couplings/kV_2"][:], 9.34175610e-01)  # line 355
         assert np.allclose(obs["sigma_SI_p"][:], 6.73821229e-11)         # line 228
         assert np.allclose(obs["sigma_SD_n"][:], 3.32034598e-04)         # line 230
-        assert np.allclose(obs["bsg"][:], 3.78226189e-04)                # line 126
+        assert np.allclose(obs["br_bsgamma"][:], 3.78226189e-04)         # line 126
         assert np.allclose(obs["delta_amu"][:], 2.44714406e-10)          # line 201
         assert np.allclose(obs["nmssmtools_constraints/n_violated"][:], 0.0)
         assert f["parameters/tanb"][:].min() >= 4 and f["parameters/lambda_"][0] == 0.293622043

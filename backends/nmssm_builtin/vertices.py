@@ -62,6 +62,7 @@ sfermion-quark-ino Yukawas are the running masses the stop and sbottom matrices 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -431,6 +432,27 @@ def higgs_trilinears(p: dict[str, np.ndarray], smix: np.ndarray, pmix: np.ndarra
 
 # ----------------------------------------------------------------- assembly
 
+class _PerSpecies(Mapping):
+    """A mapping species -> couplings over SPECIES that computes each entry when first read."""
+
+    def __init__(self, compute: Callable[[str], Chiral]) -> None:
+        self._compute = compute
+        self._done: dict[str, Chiral] = {}
+
+    def __getitem__(self, species: str) -> Chiral:
+        if species not in SPECIES:
+            raise KeyError(species)
+        if species not in self._done:
+            self._done[species] = self._compute(species)
+        return self._done[species]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SPECIES)
+
+    def __len__(self) -> int:
+        return len(SPECIES)
+
+
 class Vertices:
     """Couplings of the mass eigenstates of a batch of points, each group computed when
     first used (a consumer pays only for what it reads); arrays have the point axis first.
@@ -467,20 +489,27 @@ class Vertices:
         self.cb, self.sb = _angles(params["tanb"])
         self.n = self.cb.shape[0]
 
-    # -- neutral scalars with inos
+    # -- neutral scalars with inos (neutralinos and charginos computed separately, when used)
     @cached_property
-    def _neutral_scalar_inos(self) -> tuple[Chiral, Chiral]:
+    def _directions(self) -> np.ndarray:
+        return neutral_directions(self.cb, self.sb, self.spectrum["S"], self.spectrum["P"])
+
+    @cached_property
+    def _neutral_scalar_neutralinos(self) -> Chiral:
         p, spec = self.params, self.spectrum
-        directions = neutral_directions(self.cb, self.sb, spec["S"], spec["P"])
-        neu = _neutral_scalar_couplings(
-            neutralino_entries(p["lambda_"], p["kappa"], self.g, self.gp), directions,
+        return _neutral_scalar_couplings(
+            neutralino_entries(p["lambda_"], p["kappa"], self.g, self.gp), self._directions,
             spec["N"], spec["N"], majorana=True)
-        cha = _neutral_scalar_couplings(chargino_entries(p["lambda_"], self.g), directions,
-                                        spec["U"], spec["V"], majorana=False)
-        return neu, cha
+
+    @cached_property
+    def _neutral_scalar_charginos(self) -> Chiral:
+        spec = self.spectrum
+        return _neutral_scalar_couplings(chargino_entries(self.params["lambda_"], self.g),
+                                         self._directions, spec["U"], spec["V"],
+                                         majorana=False)
 
     def _scalar_part(self, chargino: bool, rows: slice | int) -> Chiral:
-        c = self._neutral_scalar_inos[1 if chargino else 0]
+        c = self._neutral_scalar_charginos if chargino else self._neutral_scalar_neutralinos
         return Chiral(c.L[:, rows], c.R[:, rows])
 
     @cached_property
@@ -535,21 +564,24 @@ class Vertices:
     def gc_neutralino_chargino(self) -> Chiral:
         return self._charged_scalar(self.sb, -self.cb)
 
-    # -- sfermions
+    # -- sfermions (each species computed when first read)
     @cached_property
-    def sfermion_neutralino(self) -> dict[str, Chiral]:
-        masses = quark_masses(self.params)
-        return {f: _sfermion_neutralino(f, _sfermion_states(self.spectrum, f, self.n),
-                                        self.spectrum["N"], masses[f], self.cb, self.sb,
-                                        self.g, self.gp) for f in SPECIES}
+    def _masses(self) -> dict[str, np.ndarray]:
+        return quark_masses(self.params)
 
     @cached_property
-    def sfermion_chargino(self) -> dict[str, Chiral]:
-        masses = quark_masses(self.params)
+    def sfermion_neutralino(self) -> Mapping[str, Chiral]:
         spec = self.spectrum
-        return {f: _sfermion_chargino(f, _sfermion_states(spec, f, self.n), spec["U"],
-                                      spec["V"], masses, self.cb, self.sb, self.g)
-                for f in SPECIES}
+        return _PerSpecies(lambda f: _sfermion_neutralino(
+            f, _sfermion_states(spec, f, self.n), spec["N"], self._masses[f], self.cb,
+            self.sb, self.g, self.gp))
+
+    @cached_property
+    def sfermion_chargino(self) -> Mapping[str, Chiral]:
+        spec = self.spectrum
+        return _PerSpecies(lambda f: _sfermion_chargino(
+            f, _sfermion_states(spec, f, self.n), spec["U"], spec["V"], self._masses, self.cb,
+            self.sb, self.g))
 
     # -- bosonic
     @cached_property
