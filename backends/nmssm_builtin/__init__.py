@@ -10,8 +10,8 @@ registered providers ``nmssm_builtin``, ``nmssm_builtin_couplings``,
 """
 
 from . import (
-    higgs_decays,  # noqa: F401  (registers the Higgs-decay provider)
     flavour,  # noqa: F401  (flavour observables)
     gm2,  # noqa: F401  (muon g-2)
+    higgs_decays,  # noqa: F401  (registers the Higgs-decay provider)
     provider,  # noqa: F401  (registers the providers)
 )
