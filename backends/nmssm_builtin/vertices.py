@@ -316,6 +316,44 @@ def _sfermion_chargino(species: str, rmix: np.ndarray, u: np.ndarray, v: np.ndar
     return Chiral(left.astype(complex), right.astype(complex))
 
 
+#: trilinear soft term of each species' L-R mixing (first two generations: none)
+A_TERM = {"t": "At", "b": "Ab", "tau": "Atau"}
+
+
+def _higgs_sfermion(species: str, rmix: np.ndarray, p: dict[str, np.ndarray],
+                    mf: np.ndarray, cb: np.ndarray, sb: np.ndarray, smix: np.ndarray
+                    ) -> np.ndarray:
+    """hsf (n, 3, k, k) [GeV] in L ⊃ -hsf_akl h_a sf_k^* sf_l: the derivative of the
+    sfermion mass matrix (basis f~_L, f~_R) along h_a, rotated to the mass states.
+
+    As functions of the neutral fields: M_LL = M_L^2 + y^2 |H_f|^2 + (g^2 T3 - g'^2 Y_L)/2
+    (|H_d|^2 - |H_u|^2), M_RR = M_R^2 + y^2 |H_f|^2 + g'^2 Q/2 (|H_d|^2 - |H_u|^2),
+    M_LR = y (A_f H_f - lambda S H_f'), H_f = H_u for up-type and H_d for down-type
+    fermions (y = m_f / v_f), H_f' the other doublet; at the vacuum these are the
+    matrices of ``sfermions`` (M_LR = m_f X_f)."""
+    t3, q = SPECIES[species]
+    up = t3 > 0
+    g1sq, g2sq = sm.G1SQ, sm.G2SQ
+    vu, vd, s = sm.V_HIGGS * sb, sm.V_HIGGS * cb, p["mueff"] / p["lambda_"]
+    y = mf / (sm.V_HIGGS * (sb if up else cb))
+    a_term = p[A_TERM[species]] if species in A_TERM else np.zeros_like(cb)
+    # d(|H_d|^2, |H_u|^2)/d(h_d, h_u, h_s) with H = v + h/sqrt2
+    d_hd2 = np.stack([SQ2 * vd, 0 * vd, 0 * vd], -1)
+    d_hu2 = np.stack([0 * vu, SQ2 * vu, 0 * vu], -1)
+    d_yuk = y[:, None] ** 2 * (d_hu2 if up else d_hd2)
+    d_diff = d_hd2 - d_hu2
+    d_ll = d_yuk + 0.5 * (g2sq * t3 - g1sq * (q - t3)) * d_diff
+    d_rr = d_yuk + 0.5 * g1sq * q * d_diff
+    own, other = (1, 0) if up else (0, 1)
+    d_lr = np.zeros_like(d_ll)
+    d_lr[:, own] = y * a_term * R2
+    d_lr[:, other] = -y * p["lambda_"] * s * R2
+    d_lr[:, 2] = -y * p["lambda_"] * (vd if up else vu) * R2
+    dm = np.stack([np.stack([d_ll, d_lr], -1), np.stack([d_lr, d_rr], -1)], -2)  # n,x,i,j
+    dm_h = np.einsum("nax,nxij->naij", smix, dm)
+    return np.einsum("nki,naij,nlj->nakl", rmix, dm_h, rmix)
+
+
 # ----------------------------------------------------------------- Higgs potential
 
 def potential(fields: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.ndarray:
@@ -444,8 +482,10 @@ class Vertices:
       the up-type partner. Keyed by the sfermion's species.
 
     Bosonic (module docstring): ``k_v`` (n,3), ``zha`` (n,3,2), ``whh`` (n,3), ``wha``
-    (n,2), Yukawa factors ``k_up``, ``k_down`` (n,3), ``ka_up``, ``ka_down`` (n,2), and
-    the trilinears ``hhh`` (n,3,3,3), ``haa`` (n,3,2,2), ``hcc`` (n,3) [GeV].
+    (n,2), Yukawa factors ``k_up``, ``k_down`` (n,3), ``ka_up``, ``ka_down`` (n,2), the
+    trilinears ``hhh`` (n,3,3,3), ``haa`` (n,3,2,2), ``hcc`` (n,3) [GeV], and
+    ``higgs_sfermion[f]`` (n,3,k,k) [GeV]: L ⊃ -hsf_akl h_a sf_k^* sf_l for the sfermion
+    states of species f (tree level, as the sfermion masses).
     """
 
 
@@ -538,6 +578,13 @@ class Vertices:
         return {f: _sfermion_chargino(f, _sfermion_states(spec, f, self.n), spec["U"],
                                       spec["V"], masses, self.cb, self.sb, self.g)
                 for f in SPECIES}
+
+    @cached_property
+    def higgs_sfermion(self) -> dict[str, np.ndarray]:
+        masses = quark_masses(self.params)
+        return {f: _higgs_sfermion(f, _sfermion_states(self.spectrum, f, self.n),
+                                   self.params, masses[f], self.cb, self.sb,
+                                   self.spectrum["S"]) for f in SPECIES}
 
     # -- bosonic
     @cached_property
