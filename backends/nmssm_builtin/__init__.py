@@ -9,4 +9,7 @@ registered providers ``nmssm_builtin``, ``nmssm_builtin_couplings``,
 ``nmssm_builtin_slha``).
 """
 
-from . import provider  # noqa: F401  (registers the providers)
+from . import (
+    direct_detection,  # noqa: F401  (registers its providers)
+    provider,  # noqa: F401  (registers the providers)
+)
