@@ -349,9 +349,12 @@ def _higgs_sfermion(species: str, rmix: np.ndarray, p: dict[str, np.ndarray],
     d_lr[:, own] = y * a_term * R2
     d_lr[:, other] = -y * p["lambda_"] * s * R2
     d_lr[:, 2] = -y * p["lambda_"] * (vd if up else vu) * R2
-    dm = np.stack([np.stack([d_ll, d_lr], -1), np.stack([d_lr, d_rr], -1)], -2)  # n,x,i,j
-    dm_h = np.einsum("nax,nxij->naij", smix, dm)
-    return np.einsum("nki,naij,nlj->nakl", rmix, dm_h, rmix)
+    # along h_a: (n, a) for the LL, LR, RR entries, then to the states k, l
+    ll, lr, rr = (np.einsum("nax,nx->na", smix, d) for d in (d_ll, d_lr, d_rr))
+    k_l, k_r = rmix[:, None, :, None, 0], rmix[:, None, :, None, 1]      # (n, 1, k, 1)
+    l_l, l_r = rmix[:, None, None, :, 0], rmix[:, None, None, :, 1]      # (n, 1, 1, l)
+    return (ll[:, :, None, None] * k_l * l_l + lr[:, :, None, None] * (k_l * l_r + k_r * l_l)
+            + rr[:, :, None, None] * k_r * l_r)
 
 
 # ----------------------------------------------------------------- Higgs potential
