@@ -227,6 +227,15 @@ def _qcd(alpha_s: np.ndarray | float, coefficient: float) -> np.ndarray | float:
     return 1.0 + (coefficient - 16.0 / 9.0) * np.asarray(alpha_s) / math.pi
 
 
+def lightest_neutralino_vertices(spec: dict, p: dict[str, np.ndarray]) -> Vertices:
+    """The couplings with the first row of N only: every neutralino index of the returned
+    vertices is that of chi1 (all that scattering at zero momentum needs, at a fraction of
+    the cost of the full 5x5 tables)."""
+    from .vertices import vertices
+
+    return vertices({**spec, "N": np.asarray(spec["N"])[:, :1]}, p)
+
+
 def higgs_yukawa_factors(spec: dict, p: dict[str, np.ndarray], v: Vertices
                          ) -> dict[str, np.ndarray]:
     """k^q_a (n, 3) of L ⊃ -(m_q/(sqrt2 v)) k^q_a h_a qbar q, with Delta_d for d, s, b."""
@@ -353,11 +362,10 @@ class NucleonAmplitudes:
 
     def __call__(self, spectrum: dict, params: dict) -> dict[str, np.ndarray]:
         from .spectrum import as_arrays
-        from .vertices import vertices
 
         p = as_arrays(params)
-        return nucleon_amplitudes(spectrum, p, vertices(spectrum, p), self.nucleons,
-                                  self.squarks)
+        return nucleon_amplitudes(spectrum, p, lightest_neutralino_vertices(spectrum, p),
+                                  self.nucleons, self.squarks)
 
 
 @provider("dm_mass", vectorised=True, name="nmssm_builtin_dm_mass")
