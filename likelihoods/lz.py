@@ -10,8 +10,8 @@ From two limits to a likelihood
 The signal is the cross section the detector sees, s = xi sigma (``xi`` rescales the local
 density when the neutralino is a fraction of the dark matter). Its likelihood is taken as a
 Gaussian in s whose width follows from the median expected limit and whose centre from the
-observed one (the approach of Azatov, Contino, Galloway, arXiv:1202.3415, sect. 3, at the
-90% CL):
+observed one (after Azatov, Contino, Galloway, arXiv:1202.3415, here at the 90% CL and
+with the centre fixed so that the observed limit is reproduced exactly):
 
 - In the asymptotic regime (Cowan, Cranmer, Gross, Vitells, arXiv:1007.1727) the
   background-only median of the best-fit signal is 0 and the two-sided 90% CL limit lies

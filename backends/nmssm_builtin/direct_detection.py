@@ -34,7 +34,7 @@ mu_N the reduced mass. The coefficients (couplings from ``vertices``):
 - Z exchange (spin-dependent only): d_q = -g^2 T3_q (N13^2 - N14^2) / (8 c_W^2 M_Z^2).
 
 Nucleon inputs (options of the provider): the scalar form factors from sigma_piN,
-sigma_s and the quark-mass ratios (Ellis, Olive, Savage, arXiv:0801.3656, eqs. (12)-(17),
+sigma_s and the quark-mass ratios (Ellis, Olive, Savage, arXiv:0801.3656, sect. 2,
 with z = 1.49); defaults sigma_piN = 34 MeV, sigma_s = 42 MeV (those of micrOMEGAs and
 NMSSMTools), m_u/m_d = 0.553, m_s/m_d = 18.9 (Leutwyler, hep-ph/9602366). Axial charges
 Delta_u = 0.842, Delta_d = -0.427, Delta_s = -0.085 (HERMES, hep-ex/0609039). Twist-2
@@ -184,8 +184,8 @@ def drees_nojiri_loops(ms: np.ndarray, mq: np.ndarray, mx: np.ndarray
 def delta_down(spec: dict, p: dict[str, np.ndarray], generation: int) -> np.ndarray:
     """tan(beta)-enhanced correction Delta_q of a down-type Yukawa (m_q = y_q v_d (1 +
     Delta_q)): gluino, wino and bino loops with the squarks of the generation, and for the
-    b the higgsino-stop loop (Carena, Garcia, Nierste, Wagner, hep-ph/9912516, eq. (2),
-    with the resummation of the A_b term)."""
+    b the higgsino-stop loop (Carena, Garcia, Nierste, Wagner, hep-ph/9912516, with the
+    resummation of the A_b term)."""
     tanb, mu = p["tanb"], p["mueff"]
     m1, m2, m3 = p["M1"], p["M2"], p["M3"]
     qscale = np.maximum(np.sqrt(np.abs(p["MQ3"] * p["MU3"])), sm.MT_POLE)
