@@ -62,6 +62,7 @@ sfermion-quark-ino Yukawas are the running masses the stop and sbottom matrices 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -98,6 +99,27 @@ PARTNER = {"u": "d", "c": "s", "t": "b", "d": "u", "s": "c", "b": "t",
            "nu_tau": "tau"}
 #: sfermion L-R mixing key of the spectrum, for the mixed third generation
 MIXING = {"t": "stop_mix", "b": "sbottom_mix", "tau": "stau_mix"}
+
+
+class BySpecies(Mapping):
+    """A read-only mapping species -> array, each computed on first access (a consumer
+    that needs the squarks does not pay for the sleptons)."""
+
+    def __init__(self, compute: Callable[[str], np.ndarray]) -> None:
+        self._compute, self._cache = compute, {}
+
+    def __getitem__(self, species: str) -> np.ndarray:
+        if species not in SPECIES:
+            raise KeyError(species)
+        if species not in self._cache:
+            self._cache[species] = self._compute(species)
+        return self._cache[species]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SPECIES)
+
+    def __len__(self) -> int:
+        return len(SPECIES)
 
 
 def gauge_couplings() -> tuple[float, float, float, float]:
@@ -583,11 +605,11 @@ class Vertices:
                 for f in SPECIES}
 
     @cached_property
-    def higgs_sfermion(self) -> dict[str, np.ndarray]:
+    def higgs_sfermion(self) -> Mapping[str, np.ndarray]:
         masses = quark_masses(self.params)
-        return {f: _higgs_sfermion(f, _sfermion_states(self.spectrum, f, self.n),
-                                   self.params, masses[f], self.cb, self.sb,
-                                   self.spectrum["S"]) for f in SPECIES}
+        return BySpecies(lambda f: _higgs_sfermion(
+            f, _sfermion_states(self.spectrum, f, self.n), self.params, masses[f], self.cb,
+            self.sb, self.spectrum["S"]))
 
     # -- bosonic
     @cached_property
