@@ -249,6 +249,61 @@ def higgs_yukawa_factors(spec: dict, p: dict[str, np.ndarray], v: Vertices
     return out
 
 
+@dataclass
+class SquarkTerms:
+    """Squark-exchange coefficients (module docstring), arrays over points: the scalar
+    f_q/m_q and the m_q-independent scalar part of u, d, s, the gluonic box terms of c, b, t
+    (QCD factors included), the twist-2 g_q and the axial d_q."""
+
+    scalar: dict[str, np.ndarray]
+    trace: dict[str, np.ndarray]
+    heavy: np.ndarray
+    twist2: dict[str, np.ndarray]
+    axial: dict[str, np.ndarray]
+
+
+def squark_exchange(spec: dict, p: dict[str, np.ndarray], v: Vertices,
+                    qcd_heavy: dict[str, np.ndarray | float]) -> SquarkTerms:
+    """Squark exchange for u, d, s at tree level (propagator at zero momentum) and the
+    Drees-Nojiri boxes for c, b, t."""
+    mchi = spec["mneu1"]
+    masses = quark_masses(p)
+    terms = SquarkTerms({}, {}, np.zeros_like(mchi), {}, {})
+    for q in (*LIGHT, *HEAVY):
+        chi = v.sfermion_neutralino[q]
+        left, right = chi.L[:, :, 0], chi.R[:, :, 0]                      # (n, 2 squarks)
+        lr = np.real(left * right.conj())
+        ll = np.abs(left) ** 2 + np.abs(right) ** 2
+        msq = np.stack([np.abs(spec[key]) for key in SQUARK_MASSES[q]], -1)
+        mq = masses[q][:, None]
+        prop = 1.0 / (msq**2 - (np.abs(mchi)[:, None] + mq) ** 2)
+        if q in LIGHT:
+            terms.scalar[q] = -np.sum(lr * prop, -1) / (4.0 * mq[:, 0])
+            terms.trace[q] = mchi / 16.0 * np.sum(ll * prop**2, -1)
+            terms.axial[q] = np.sum(ll * prop, -1) / 8.0
+        else:
+            f_s, f_t = drees_nojiri_loops(msq, mq, mchi[:, None])
+            box = -np.sum(lr * f_s, -1) / (4.0 * mq[:, 0]) + mchi / 16.0 * np.sum(ll * f_t, -1)
+            terms.heavy = terms.heavy + box * qcd_heavy[q]
+        if q in SECOND_MOMENTS_P:
+            terms.twist2[q] = np.sum(ll * prop**2, -1) / 4.0
+    return terms
+
+
+def squark_gluon_loops(spec: dict, v: Vertices, higgs_exchange: np.ndarray) -> np.ndarray:
+    """Squark loops in the Higgs-gluon coupling as an effective heavy-quark f_Q/m_Q: each
+    squark counts (1/8) (d m^2/dh_a)/m^2 with its QCD correction; ``higgs_exchange``
+    (n, 3) is -c_a / (2 m_{h_a}^2)."""
+    total = np.zeros(higgs_exchange.shape[0])
+    for q in (*LIGHT, *HEAVY):
+        msq2 = np.stack([spec[key] ** 2 for key in SQUARK_MASSES[q]], -1)
+        hsf = np.einsum("nakk->nak", v.higgs_sfermion[q]).real               # (n, 3, 2)
+        qcd_sq = _qcd(sm.alpha_s(np.sqrt(msq2)), 25 / 6)
+        loops = np.einsum("nak,nk->na", hsf, qcd_sq / msq2) / 8.0
+        total = total + np.einsum("na,na->n", higgs_exchange, loops)
+    return total
+
+
 def nucleon_amplitudes(spec: dict, p: dict[str, np.ndarray], v: Vertices,
                        nucl: dict[str, Nucleon], squarks: bool = True
                        ) -> dict[str, np.ndarray]:
@@ -257,52 +312,28 @@ def nucleon_amplitudes(spec: dict, p: dict[str, np.ndarray], v: Vertices,
     mh2 = np.stack([spec[f"mh{i}"] ** 2 for i in (1, 2, 3)], -1)
     neu = v.neutralino_h
     c = 0.5 * np.real(neu.L[:, :, 0, 0] + neu.R[:, :, 0, 0])            # (n, 3)
-    higgs = -c / (2.0 * math.sqrt(2.0) * sm.V_HIGGS * mh2)              # times k^q: f_q/m_q
+    exchange = -c / (2.0 * mh2)
     k = higgs_yukawa_factors(spec, p, v)
-    f_over_m = {q: np.einsum("na,na->n", higgs, k[q]) for q in (*LIGHT, *HEAVY)}
+    f_over_m = {q: np.einsum("na,na->n", exchange, k[q]) / (math.sqrt(2.0) * sm.V_HIGGS)
+                for q in (*LIGHT, *HEAVY)}
     qcd_heavy = {"c": _qcd(ALPHA_S_MC, 11 / 4), "b": _qcd(ALPHA_S_MB, 11 / 4),
                  "t": _qcd(sm.alpha_s(sm.MT_POLE), 11 / 4)}
     heavy = sum(f_over_m[q] * qcd_heavy[q] for q in HEAVY)
-    light_trace = {q: np.zeros_like(mchi) for q in LIGHT}
-    twist2 = {q: np.zeros_like(mchi) for q in SECOND_MOMENTS_P}
-    d_q = {q: np.zeros_like(mchi) for q in LIGHT}
-    masses = quark_masses(p)
+    zero = np.zeros_like(mchi)
+    sq = SquarkTerms({}, {}, zero, {}, {})
     if squarks:
-        for q in (*LIGHT, *HEAVY):
-            chi = v.sfermion_neutralino[q]
-            left, right = chi.L[:, :, 0], chi.R[:, :, 0]                  # (n, 2 squarks)
-            lr = np.real(left * right.conj())
-            ll = np.abs(left) ** 2 + np.abs(right) ** 2
-            msq = np.stack([np.abs(spec[key]) for key in SQUARK_MASSES[q]], -1)
-            mq = masses[q][:, None]
-            if q in LIGHT:
-                prop = 1.0 / (msq**2 - (np.abs(mchi)[:, None] + mq) ** 2)
-                f_over_m[q] = f_over_m[q] - np.sum(lr * prop, -1) / (4.0 * mq[:, 0])
-                light_trace[q] = mchi / 16.0 * np.sum(ll * prop**2, -1)
-                d_q[q] = np.sum(ll * prop, -1) / 8.0
-            else:
-                f_s, f_t = drees_nojiri_loops(msq, mq, mchi[:, None])
-                box = (-np.sum(lr * f_s, -1) / (4.0 * mq[:, 0])
-                       + mchi / 16.0 * np.sum(ll * f_t, -1))
-                heavy = heavy + box * qcd_heavy[q]
-                prop = 1.0 / (msq**2 - (np.abs(mchi)[:, None] + mq) ** 2)
-            if q in twist2:
-                twist2[q] = np.sum(ll * prop**2, -1) / 4.0
-        # squark loops in the Higgs-gluon coupling, (1/8) (d m^2/dh_a)/m^2 per squark
-        for q in ("u", "d", "s", "c", "b", "t"):
-            msq2 = np.stack([spec[key] ** 2 for key in SQUARK_MASSES[q]], -1)
-            hsf = np.einsum("nakk->nak", v.higgs_sfermion[q]).real           # (n, 3, 2)
-            qcd_sq = _qcd(sm.alpha_s(np.sqrt(msq2)), 25 / 6)
-            loops = np.einsum("nak,nk->na", hsf, qcd_sq / msq2) / 8.0
-            heavy = heavy + np.einsum("na,na->n", -c / (2.0 * mh2), loops)
+        sq = squark_exchange(spec, p, v, qcd_heavy)
+        heavy = heavy + sq.heavy + squark_gluon_loops(spec, v, exchange)
     z_axial = _z_axial(v)
     out = {}
     for name, n in nucl.items():
-        f = sum(n.f_t[q] * (f_over_m[q] + light_trace[q]) for q in LIGHT)
+        f = sum(n.f_t[q] * (f_over_m[q] + sq.scalar.get(q, zero) + sq.trace.get(q, zero))
+                for q in LIGHT)
         f = f + 2.0 / 27.0 * n.f_tg * heavy
-        f = f + 0.75 * mchi * sum(_moment(name, q) * twist2[q] for q in twist2)
+        f = f + 0.75 * mchi * sum(_moment(name, q) * g for q, g in sq.twist2.items())
         out[f"f_{name}"] = n.mass * f
-        out[f"a_{name}"] = sum((d_q[q] + z_axial[q]) * n.delta[q] for q in LIGHT)
+        out[f"a_{name}"] = sum((sq.axial.get(q, zero) + z_axial[q]) * n.delta[q]
+                               for q in LIGHT)
     return out
 
 
