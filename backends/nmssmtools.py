@@ -13,8 +13,8 @@ Layers (see ``backends/slha_program.py``): ``nmssmtools`` (class `NMSSMTools`,
 an `SLHAProgram`) provides ``nmssmtools_output``, one parsed output per point;
 one small extractor per capability of ``docs/capabilities.md`` reads it:
 ``spectrum`` (MASS, NMHMIX, NMAMIX, NMNMIX, UMIX, VMIX, STOPMIX, SBOTMIX,
-STAUMIX), ``higgs_couplings`` (REDCOUP), ``relic_density``, ``sigma_SI_p``,
-``sigma_SI_n``, ``sigma_SD_p``, ``sigma_SD_n``, ``br_bsgamma``, ``br_bsmumu``,
+STAUMIX), ``higgs_couplings`` (REDCOUP), ``omega_h2``, ``sigma_si_p``,
+``sigma_si_n``, ``sigma_sd_p``, ``sigma_sd_n``, ``br_bsgamma``, ``br_bsmumu``,
 ``br_btaunu``, ``delta_md``, ``delta_ms``, ``delta_amu`` (LOWEN), and
 ``nmssmtools_constraints`` (the SPINFO 3 messages: constraints the point
 violates). Each extractor takes the option ``source`` (default
@@ -210,10 +210,10 @@ LOWEN = {"br_bsgamma": (1, "BR(b -> s gamma)"),
          "delta_md": (2, "Delta M_d [ps^-1]"), "delta_ms": (3, "Delta M_s [ps^-1]"),
          "br_bsmumu": (4, "BR(Bs -> mu+ mu-)"),
          "br_btaunu": (5, "BR(B+ -> tau+ nu_tau)"), "delta_amu": (6, "Delta a_mu"),
-         "relic_density": (10, "Omega h^2")}
+         "omega_h2": (10, "Omega h^2")}
 #: direct detection: capability -> (LOWEN comment label, index in NMSSMTools 6.x)
-DIRECT_DETECTION = {"sigma_SI_p": ("sigma_p^SI", 20), "sigma_SI_n": ("sigma_n^SI", None),
-                    "sigma_SD_p": ("sigma_p^SD", 40), "sigma_SD_n": ("sigma_n^SD", 30)}
+DIRECT_DETECTION = {"sigma_si_p": ("sigma_p^SI", 20), "sigma_si_n": ("sigma_n^SI", None),
+                    "sigma_sd_p": ("sigma_p^SD", 40), "sigma_sd_n": ("sigma_n^SD", 30)}
 
 
 def lowen(out: SLHAOutput, capability: str) -> float:
@@ -222,7 +222,7 @@ def lowen(out: SLHAOutput, capability: str) -> float:
     try:
         return entry(out, "LOWEN", index, what=meaning)
     except InvalidPoint as exc:
-        if capability == "relic_density":
+        if capability == "omega_h2":
             said = re.search(r"^#\s*(Cannot compute Omega[^\n]*|Lightest neutralino is not "
                              r"the LSP[^\n]*|Problem in micrOMEGAs[^\n]*)", out.text, re.M)
             hint = said.group(1).strip() if said else "micrOMEGAs off (MODSEL 9 = 0)?"
@@ -300,13 +300,13 @@ def _register_number(capability: str, reader: Callable[[SLHAOutput, str], float]
 
 for _capability, (_index, _meaning) in LOWEN.items():
     _register_number(_capability, lowen, f"{_meaning} from NMSSMTools' LOWEN entry {_index}.")
-for _capability in ("sigma_SI_p", "sigma_SD_p", "sigma_SD_n"):
+for _capability in ("sigma_si_p", "sigma_sd_p", "sigma_sd_n"):
     _register_number(_capability, direct_detection,
                      f"{DIRECT_DETECTION[_capability][0]} [pb] from NMSSMTools' LOWEN block "
                      f"(found by its comment).")
 
 
-@provider("sigma_SI_n", name="nmssmtools_sigma_SI_n")
+@provider("sigma_si_n", name="nmssmtools_sigma_si_n")
 class SigmaSINeutron(_Extractor):
     """sigma_n^SI [pb]: from LOWEN if there, else sigma_p^SI (``neutron_from_proton``)."""
 
@@ -316,11 +316,11 @@ class SigmaSINeutron(_Extractor):
 
     def extract(self, out: SLHAOutput) -> float:
         try:
-            return direct_detection(out, "sigma_SI_n")
+            return direct_detection(out, "sigma_si_n")
         except InvalidPoint:
             if not self.neutron_from_proton:
                 raise
-            return direct_detection(out, "sigma_SI_p")
+            return direct_detection(out, "sigma_si_p")
 
 
 del _capability

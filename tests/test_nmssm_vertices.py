@@ -19,6 +19,7 @@ from backends.nmssm_builtin.neutralinos import mass_matrix as neutralino_matrix
 from backends.nmssm_builtin.spectrum import as_arrays, compute
 
 R2 = math.sqrt(0.5)
+SQ2 = math.sqrt(2.0)
 
 
 def points(n: int = 40, seed: int = 7) -> dict[str, np.ndarray]:
@@ -314,3 +315,41 @@ def test_charged_higgs_neutralino_chargino_mssm_form(batch):
            + p["lambda_"][:, None, None] * sb[:, None, None] * nmix[:, :, None, 4]
            * vv[:, None, :, 1])
     np.testing.assert_allclose(np.abs(v.hc_neutralino_chargino.L), np.abs(q_l), atol=1e-12)
+
+
+def test_higgs_stop_couplings_agree_with_the_loop_induced_couplings_module(batch):
+    """The h_a stop stop couplings against the independent derivatives d m^2(stop)/d phi of
+    ``couplings`` (used there for h -> gg, gamma gamma)."""
+    from backends.nmssm_builtin import couplings
+
+    p, spec, v = batch
+    dm, _ = couplings.sfermion_mass_derivatives(p, "stop")            # (n, field, L/R, L/R)
+    rot = spec["stop_mix"]
+    derivs = np.einsum("nki,nxij,nkj->nkx", rot, dm, rot)            # (n, stop, field)
+    expect = np.einsum("nkx,nax->nak", derivs, spec["S"])
+    np.testing.assert_allclose(np.einsum("nakk->nak", v.higgs_sfermion["t"]), expect,
+                               atol=1e-9 * np.abs(expect).max())
+
+
+def test_higgs_sfermion_d_terms_follow_the_sfermion_masses_in_tan_beta(batch):
+    """First-generation squarks and smuons: at fixed v, d m^2/d beta of the spectrum's
+    masses (D-terms) plus that of the F-term y_f^2 |H_f|^2 they neglect,
+    2 m_f^2 (dv_f/dbeta)/v_f, equals sum_x dm^2/dh_x sqrt2 dv_x/dbeta, dm^2/dh_x = S_ax hsf_a."""
+    from backends.nmssm_builtin.sfermions import sfermions
+
+    p, spec, v = batch
+    beta = np.arctan(p["tanb"])
+    dtanb = 1e-6 * p["tanb"]
+    up = sfermions({**p, "tanb": p["tanb"] + dtanb})
+    down = sfermions({**p, "tanb": p["tanb"] - dtanb})
+    dbeta = (np.arctan(p["tanb"] + dtanb) - np.arctan(p["tanb"] - dtanb))
+    direction = np.stack([-np.sin(beta), np.cos(beta), 0 * beta], -1) * sm.V_HIGGS * SQ2
+    masses = vertices.quark_masses(p)
+    for species, k, key in (("u", 0, "msuL_sq"), ("u", 1, "msuR_sq"), ("d", 0, "msdL_sq"),
+                            ("d", 1, "msdR_sq"), ("mu", 0, "msmuL_sq"), ("mu", 1, "msmuR_sq")):
+        hsf = v.higgs_sfermion[species][:, :, k, k]                   # (n, a)
+        along = np.einsum("na,nax,nx->n", hsf, spec["S"], direction)
+        f_term = 2 * masses[species] ** 2 * (1 / np.tan(beta) if species == "u"
+                                              else -np.tan(beta))
+        numeric = (up[key] - down[key]) / dbeta + f_term
+        np.testing.assert_allclose(along, numeric, rtol=1e-4, atol=1e-3)

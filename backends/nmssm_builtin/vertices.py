@@ -101,6 +101,27 @@ PARTNER = {"u": "d", "c": "s", "t": "b", "d": "u", "s": "c", "b": "t",
 MIXING = {"t": "stop_mix", "b": "sbottom_mix", "tau": "stau_mix"}
 
 
+class BySpecies(Mapping):
+    """A read-only mapping species -> array, each computed on first access (a consumer
+    that needs the squarks does not pay for the sleptons)."""
+
+    def __init__(self, compute: Callable[[str], np.ndarray]) -> None:
+        self._compute, self._cache = compute, {}
+
+    def __getitem__(self, species: str) -> np.ndarray:
+        if species not in SPECIES:
+            raise KeyError(species)
+        if species not in self._cache:
+            self._cache[species] = self._compute(species)
+        return self._cache[species]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SPECIES)
+
+    def __len__(self) -> int:
+        return len(SPECIES)
+
+
 def gauge_couplings() -> tuple[float, float, float, float]:
     """g (SU(2)), g' (U(1)_Y), e, cos(theta_W) from M_W, M_Z and G_F (on shell)."""
     g, gp = math.sqrt(sm.G2SQ), math.sqrt(sm.G1SQ)
@@ -317,6 +338,47 @@ def _sfermion_chargino(species: str, rmix: np.ndarray, u: np.ndarray, v: np.ndar
     return Chiral(left.astype(complex), right.astype(complex))
 
 
+#: trilinear soft term of each species' L-R mixing (first two generations: none)
+A_TERM = {"t": "At", "b": "Ab", "tau": "Atau"}
+
+
+def _higgs_sfermion(species: str, rmix: np.ndarray, p: dict[str, np.ndarray],
+                    mf: np.ndarray, cb: np.ndarray, sb: np.ndarray, smix: np.ndarray
+                    ) -> np.ndarray:
+    """hsf (n, 3, k, k) [GeV] in L ⊃ -hsf_akl h_a sf_k^* sf_l: the derivative of the
+    sfermion mass matrix (basis f~_L, f~_R) along h_a, rotated to the mass states.
+
+    As functions of the neutral fields: M_LL = M_L^2 + y^2 |H_f|^2 + (g^2 T3 - g'^2 Y_L)/2
+    (|H_d|^2 - |H_u|^2), M_RR = M_R^2 + y^2 |H_f|^2 + g'^2 Q/2 (|H_d|^2 - |H_u|^2),
+    M_LR = y (A_f H_f - lambda S H_f'), H_f = H_u for up-type and H_d for down-type
+    fermions (y = m_f / v_f), H_f' the other doublet; at the vacuum these are the
+    matrices of ``sfermions`` (M_LR = m_f X_f)."""
+    t3, q = SPECIES[species]
+    up = t3 > 0
+    g1sq, g2sq = sm.G1SQ, sm.G2SQ
+    vu, vd, s = sm.V_HIGGS * sb, sm.V_HIGGS * cb, p["mueff"] / p["lambda_"]
+    y = mf / (sm.V_HIGGS * (sb if up else cb))
+    a_term = p[A_TERM[species]] if species in A_TERM else np.zeros_like(cb)
+    # d(|H_d|^2, |H_u|^2)/d(h_d, h_u, h_s) with H = v + h/sqrt2
+    d_hd2 = np.stack([SQ2 * vd, 0 * vd, 0 * vd], -1)
+    d_hu2 = np.stack([0 * vu, SQ2 * vu, 0 * vu], -1)
+    d_yuk = y[:, None] ** 2 * (d_hu2 if up else d_hd2)
+    d_diff = d_hd2 - d_hu2
+    d_ll = d_yuk + 0.5 * (g2sq * t3 - g1sq * (q - t3)) * d_diff
+    d_rr = d_yuk + 0.5 * g1sq * q * d_diff
+    own, other = (1, 0) if up else (0, 1)
+    d_lr = np.zeros_like(d_ll)
+    d_lr[:, own] = y * a_term * R2
+    d_lr[:, other] = -y * p["lambda_"] * s * R2
+    d_lr[:, 2] = -y * p["lambda_"] * (vd if up else vu) * R2
+    # along h_a: (n, a) for the LL, LR, RR entries, then to the states k, l
+    ll, lr, rr = (np.einsum("nax,nx->na", smix, d) for d in (d_ll, d_lr, d_rr))
+    k_l, k_r = rmix[:, None, :, None, 0], rmix[:, None, :, None, 1]      # (n, 1, k, 1)
+    l_l, l_r = rmix[:, None, None, :, 0], rmix[:, None, None, :, 1]      # (n, 1, 1, l)
+    return (ll[:, :, None, None] * k_l * l_l + lr[:, :, None, None] * (k_l * l_r + k_r * l_l)
+            + rr[:, :, None, None] * k_r * l_r)
+
+
 # ----------------------------------------------------------------- Higgs potential
 
 def potential(fields: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.ndarray:
@@ -478,8 +540,10 @@ class Vertices:
       the up-type partner. Keyed by the sfermion's species.
 
     Bosonic (module docstring): ``k_v`` (n,3), ``zha`` (n,3,2), ``whh`` (n,3), ``wha``
-    (n,2), Yukawa factors ``k_up``, ``k_down`` (n,3), ``ka_up``, ``ka_down`` (n,2), and
-    the trilinears ``hhh`` (n,3,3,3), ``haa`` (n,3,2,2), ``hcc`` (n,3) [GeV].
+    (n,2), Yukawa factors ``k_up``, ``k_down`` (n,3), ``ka_up``, ``ka_down`` (n,2), the
+    trilinears ``hhh`` (n,3,3,3), ``haa`` (n,3,2,2), ``hcc`` (n,3) [GeV], and
+    ``higgs_sfermion[f]`` (n,3,k,k) [GeV]: L ⊃ -hsf_akl h_a sf_k^* sf_l for the sfermion
+    states of species f (tree level, as the sfermion masses).
     """
 
 
@@ -582,6 +646,13 @@ class Vertices:
         return _PerSpecies(lambda f: _sfermion_chargino(
             f, _sfermion_states(spec, f, self.n), spec["U"], spec["V"], self._masses, self.cb,
             self.sb, self.g))
+
+    @cached_property
+    def higgs_sfermion(self) -> Mapping[str, np.ndarray]:
+        masses = quark_masses(self.params)
+        return BySpecies(lambda f: _higgs_sfermion(
+            f, _sfermion_states(self.spectrum, f, self.n), self.params, masses[f], self.cb,
+            self.sb, self.spectrum["S"]))
 
     # -- bosonic
     @cached_property
