@@ -1,5 +1,4 @@
-"""Electroweak-sector corrections to the NMSSM Higgs mass matrices: chargino and
-neutralino loops, and the D-terms with running gauge couplings.
+"""Chargino and neutralino loop corrections to the NMSSM Higgs mass matrices.
 
 The fermion part of the one-loop Coleman-Weinberg potential (DRbar),
 
@@ -33,16 +32,11 @@ a real antisymmetric matrix; everything is computed in real arithmetic. Gauge
 invariance of V1 keeps the Goldstone boson massless; the tests check it and the
 derivatives against finite differences of V1.
 
-Scale: the electroweakino loops and the tree-level D-terms ((g'^2 + g2^2)/2, from
-M_Z otherwise) are both taken at Q_EW^2 = |M2 mueff|, the gauge couplings run
-there at one loop (SM, plus winos and higgsinos above their masses). Light
-electroweakinos then raise the SM-like Higgs mass, as their contributions to the
-running of the Higgs quartic below the sfermion scale do (Giudice, Romanino,
-hep-ph/0406088). Of the natural choices Q = m_t, Q_EW and the stop scale of
-``radiative``, Q_EW agrees best with NMSSMTools 5.6.0 on the oracle sample
-(median differences of the SM-like mass -1.5, +0.4 and +2.4 GeV); a
-consistent stop-scale treatment would need the full electroweak one-loop (W, Z,
-Higgs and sfermion loops with DRbar gauge couplings), which is not included.
+Scale: the loops are evaluated at the stop scale Q_st with the parameters run there
+(``running``), the scale of the soft terms they correct (A_lambda, mueff): the
+heavy-doublet masses then follow NMSSMTools 5.6.0 to 1-2% (at a low scale Q_EW =
+|M2 mueff|^(1/2) with A_lambda from Q_st they came out 5-20% heavy). The gauge
+couplings are those at Q_st (``p["g1sq"]``, ``p["g2sq"]`` when given).
 """
 
 from __future__ import annotations
@@ -62,16 +56,18 @@ R2 = math.sqrt(0.5)
 
 
 def _vacuum(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(v_d, v_u, s) [GeV]."""
+    """(v_d, v_u, s) [GeV]; v = sqrt(v_u^2 + v_d^2) from ``p["v"]`` if given, else G_F."""
     beta = np.arctan(p["tanb"])
-    return sm.V_HIGGS * np.cos(beta), sm.V_HIGGS * np.sin(beta), p["mueff"] / p["lambda_"]
+    v = p.get("v", sm.V_HIGGS)
+    return v * np.cos(beta), v * np.sin(beta), p["mueff"] / p["lambda_"]
 
 
 def neutralino_matrices(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Mass matrix (n,5,5) in (B~, W~3, H~d, H~u, S~) at the vacuum and its derivatives
     (n,4,5,5) along (h_d, h_u, a_d, a_u); the CP-odd ones are i times the stored matrix."""
     vd, vu, s = _vacuum(p)
-    g1, g2, lam = math.sqrt(sm.G1SQ), math.sqrt(sm.G2SQ), p["lambda_"]
+    g1, g2 = np.sqrt(p.get("g1sq", sm.G1SQ)), np.sqrt(p.get("g2sq", sm.G2SQ))
+    lam = p["lambda_"]
     m = np.zeros((vd.shape[0], 5, 5))
     m[:, 0, 0], m[:, 1, 1] = p["M1"], p["M2"]
     m[:, 0, 2], m[:, 0, 3] = -g1 * vd * R2, g1 * vu * R2
@@ -98,7 +94,7 @@ def chargino_matrices(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]
     """X (n,2,2) in (W~+, H~u+) x (W~-, H~d-) and its derivatives (n,4,2,2) along
     (h_d, h_u, a_d, a_u), stored as for the neutralinos."""
     vd, vu, s = _vacuum(p)
-    g2 = math.sqrt(sm.G2SQ)
+    g2 = np.sqrt(p.get("g2sq", sm.G2SQ))
     x = np.empty((vd.shape[0], 2, 2))
     x[:, 0, 0], x[:, 0, 1] = p["M2"], g2 * vu
     x[:, 1, 0], x[:, 1, 1] = g2 * vd, p["lambda_"] * s
@@ -155,11 +151,6 @@ def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray
     return grad, hessians[0], hessians[1]
 
 
-def scale_sq(p: dict[str, np.ndarray]) -> np.ndarray:
-    """Q_EW^2 = max(|M2 mueff|, M_Z^2) [GeV^2], the scale of the electroweak sector."""
-    return np.maximum(np.abs(p["M2"] * p["mueff"]), sm.MZ**2)
-
-
 def loop_corrections(p: dict[str, np.ndarray], q2: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Electroweakino loop corrections (n,2,2) [GeV^2] to the CP-even (H_d, H_u) and the
@@ -177,40 +168,3 @@ def loop_corrections(p: dict[str, np.ndarray], q2: np.ndarray
     scale = 1.0 / (64.0 * math.pi**2)
     tad = (grad * scale / (math.sqrt(2.0) * np.stack([vd, vu], -1)))[:, :, None] * np.eye(2)
     return even * scale - tad, odd * scale - tad
-
-
-def gauge_couplings_sq(p: dict[str, np.ndarray], q2: np.ndarray
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """g'^2, g2^2 at Q, one-loop running from M_Z: SM (b' = 41/6, b2 = -19/6, in
-    d g^2/d ln Q = b g^4/(8 pi^2)) plus the winos (b2 += 4/3) above |M2| and the
-    higgsinos (b' += 2/3, b2 += 2/3) above |mueff|."""
-    lq = 0.5 * np.log(q2 / sm.MZ**2)
-    l_w = np.clip(0.5 * np.log(q2 / np.maximum(p["M2"] ** 2, sm.MZ**2)), 0.0, None)
-    l_h = np.clip(0.5 * np.log(q2 / np.maximum(p["mueff"] ** 2, sm.MZ**2)), 0.0, None)
-    k = 1.0 / (8.0 * math.pi**2)
-    inv1 = 1.0 / sm.G1SQ - k * (41.0 / 6.0 * lq + 2.0 / 3.0 * l_h)
-    inv2 = 1.0 / sm.G2SQ - k * (-19.0 / 6.0 * lq + 4.0 / 3.0 * l_w + 2.0 / 3.0 * l_h)
-    return 1.0 / inv1, 1.0 / inv2
-
-
-def d_term_shift(p: dict[str, np.ndarray], q2: np.ndarray) -> np.ndarray:
-    """Change (n,3,3) [GeV^2] of the tree-level D-term part of the CP-even matrix when
-    (g'^2 + g2^2)/2 is taken at Q instead of from M_Z."""
-    g1, g2 = gauge_couplings_sq(p, q2)
-    dg = 0.5 * (g1 + g2 - sm.G1SQ - sm.G2SQ)
-    vd, vu, _ = _vacuum(p)
-    out = np.zeros((vd.shape[0], 3, 3))
-    out[:, 0, 0], out[:, 1, 1] = dg * vd**2, dg * vu**2
-    out[:, 0, 1] = out[:, 1, 0] = -dg * vu * vd
-    return out
-
-
-def corrections(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Electroweak-sector corrections at Q_EW: CP-even (n,3,3) in (H_d, H_u, S) and
-    CP-odd (n,3,3) in (A_d, A_u, A_S) [GeV^2], zero in the singlet row and column."""
-    q2 = scale_sq(p)
-    even, odd = d_term_shift(p, q2), np.zeros((q2.shape[0], 3, 3))
-    loop_even, loop_odd = loop_corrections(p, q2)
-    even[:, :2, :2] += loop_even
-    odd[:, :2, :2] = loop_odd
-    return even, odd

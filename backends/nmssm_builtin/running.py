@@ -27,6 +27,11 @@ Running between the scales, at one loop:
 
   so that tan(beta) grows by F^(1/3) (F < 1). Below M_A the same holds for the SM
   coupling y_t = h_t sin(beta).
+- the vevs: the Higgs fields at Q_st run with the top-Yukawa anomalous dimension,
+  3 h_t^2/(16 pi^2) per ln Q (the SM-like doublet below M_A, H_u above), so that
+  v_u(Q_st) = v_u(M_Z) (F_1 F_2)^(1/3) and v_d(Q_st) = v_u(Q_st)/tan(beta)(Q_st); the
+  gauge and higgsino parts of the anomalous dimensions are left with the electroweak
+  corrections they belong to (not included beyond the electroweakino loops).
 - the top mass: SM MSbar two-loop QCD running from the pole mass, the DRbar shift,
   its own Yukawa running (the factor F^(-1/6) of the same solution), and the one-loop
   MSSM threshold (gluino-stop and higgsino-stop loops of Pierce, Bagger, Matchev,
@@ -72,6 +77,30 @@ def alpha_s_6(q2: np.ndarray, m_gluino: np.ndarray | None = None) -> np.ndarray:
     return a_mt / inv
 
 
+def gauge_couplings_sq(p: dict[str, np.ndarray], q2: np.ndarray, ma2: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """DRbar g'^2, g^2 at Q (one loop from M_Z, each multiplet from its mass up):
+    16 pi^2 d g^2/d ln Q = 2 b g^4 with the SM b' = 41/6, b2 = -19/6 plus the second
+    Higgs doublet (1/6, 1/6) above M_A, the higgsinos (2/3, 2/3) above |mueff|, the
+    winos (0, 4/3) above |M2| and per generation the squark doublet (1/18, 1/2),
+    u_R (4/9, 0), d_R (1/9, 0), slepton doublet (1/6, 1/6), e_R (1/3, 0) above their
+    soft masses; all below Q: the MSSM b' = 11, b2 = 1 (Martin, hep-ph/9709356)."""
+    def above(m2: np.ndarray) -> np.ndarray:
+        return np.clip(0.5 * np.log(q2 / np.maximum(m2, sm.MZ**2)), 0.0, None)
+
+    b1 = 41.0 / 6.0 * above(np.array(sm.MZ**2)) + 1.0 / 6.0 * above(ma2) \
+        + 2.0 / 3.0 * above(p["mueff"] ** 2)
+    b2 = -19.0 / 6.0 * above(np.array(sm.MZ**2)) + 1.0 / 6.0 * above(ma2) \
+        + 2.0 / 3.0 * above(p["mueff"] ** 2) + 4.0 / 3.0 * above(p["M2"] ** 2)
+    for gens, keys in ((2.0, ("MQ12", "MU12", "MD12", "ML12", "ME12")),
+                       (1.0, ("MQ3", "MU3", "MD3", "ML3", "ME3"))):
+        mq, mu, md, ml, me = (above(p[k] ** 2) for k in keys)
+        b1 = b1 + gens * (mq / 18.0 + 4.0 / 9.0 * mu + md / 9.0 + ml / 6.0 + me / 3.0)
+        b2 = b2 + gens * (0.5 * mq + ml / 6.0)
+    k = 1.0 / (8.0 * math.pi**2)
+    return 1.0 / (1.0 / sm.G1SQ - k * b1), 1.0 / (1.0 / sm.G2SQ - k * b2)
+
+
 def _yukawa_factor(ht2_0: np.ndarray, a0: np.ndarray, a1: np.ndarray) -> np.ndarray:
     """F of the module docstring between scales with alpha_s = a0 and a1."""
     return 1.0 - 9.0 * ht2_0 * (1.0 - (a1 / a0) ** (1.0 / 7.0)) / (8.0 * math.pi * a0)
@@ -91,7 +120,8 @@ def _sm_top_msbar(q2: np.ndarray) -> np.ndarray:
 def run_to_stop_scale(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Parameters at Q_st: tanb, lambda_, kappa, mueff, Alambda, Akappa (keys as in the
     input), and q2 = Q_st^2, ht2 = h_t^2(Q_st) (2HDM running, before the DRbar
-    threshold), alpha_s = alpha_s(Q_st), m_A2 the tree-level M_A^2 at Q_st [GeV^2]."""
+    threshold), alpha_s = alpha_s(Q_st), m_A2 the tree-level M_A^2 at Q_st [GeV^2],
+    v = sqrt(v_u^2 + v_d^2) at Q_st [GeV], g1sq, g2sq the gauge couplings squared."""
     q2 = stop_scale_sq(p)
     lq2 = np.log(q2 / susy_scale_sq(p))
     tb0 = p["tanb"]
@@ -126,9 +156,13 @@ def run_to_stop_scale(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                                  + g1sq * p["M1"] + 3 * g2sq * p["M2"]) * lq2
     ak_q = p["Akappa"] + 6.0 * K16 * (lam**2 * p["Alambda"] + kap**2 * p["Akappa"]) * lq2
     ma2_q = mu_q * (al_q + kap_q / lam_q * mu_q) * (tanb + 1.0 / tanb)
+    # vevs at Q_st: both run with the SM-like doublet below M_A (F1), v_u alone above
+    vu_q = vu0 * (f1 * f2) ** (1.0 / 3.0)
+    vd_q = vu_q / tanb
+    g1q, g2q = gauge_couplings_sq(p, q2, np.maximum(ma2_q, sm.MZ**2))
     return {"tanb": tanb, "lambda_": lam_q, "kappa": kap_q, "mueff": mu_q, "Alambda": al_q,
             "Akappa": ak_q, "q2": q2, "ht2": ht2_q, "alpha_s": a_q, "m_A2": ma2_q,
-            "yukawa_factor": f1 * f2, "yukawa_factor_heavy": f2}
+            "yukawa_factor": f1 * f2, "v": np.hypot(vu_q, vd_q), "g1sq": g1q, "g2sq": g2q}
 
 
 def top_mass_drbar(p: dict[str, np.ndarray], run: dict[str, np.ndarray],
