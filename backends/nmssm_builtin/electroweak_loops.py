@@ -11,12 +11,11 @@ fields H_d0 = v_d + (h_d + i a_d)/sqrt2, H_u0 = v_u + (h_u + i a_u)/sqrt2
 are holomorphic in the fields, gaugino-higgsino entries (sqrt2 g H^* T^a)
 anti-holomorphic. Its second derivatives at the vacuum, minus the tadpole terms
 absorbed by the soft masses (as for the stops in ``radiative``), correct the doublet
-blocks (H_d, H_u) of the CP-even and CP-odd mass matrices. The singlet directions
-are left out: there the
-singlino's supersymmetric mass 2 kappa s would enter without the singlet-scalar
-loops that cancel most of it (not computed here); kept, it shifts the heavy
-singlet-like masses by up to tens of percent (mh3 within 4% of NMSSMTools at 79%
-of the oracle points instead of 99%).
+CP-even and CP-odd mass matrices in all directions, the singlet ones included
+(through lambda S in the higgsino and 2 kappa S in the singlino masses): the
+singlino and higgsino loops in the singlet directions are largely cancelled by the
+loops of the Higgs bosons themselves (``higgs_loops``), and only both together
+follow NMSSMTools 5.6.0 in the singlet sector.
 
 The derivatives are analytic (no finite differences): M(phi) = M0 + sum_a phi_a dM_a is
 linear in the fields, with dM_a real (CP-even) or i times real (CP-odd), so that with
@@ -64,7 +63,8 @@ def _vacuum(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def neutralino_matrices(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Mass matrix (n,5,5) in (B~, W~3, H~d, H~u, S~) at the vacuum and its derivatives
-    (n,4,5,5) along (h_d, h_u, a_d, a_u); the CP-odd ones are i times the stored matrix."""
+    (n,6,5,5) along (h_d, h_u, h_s, a_d, a_u, a_s); the CP-odd ones are i times the
+    stored matrix."""
     vd, vu, s = _vacuum(p)
     g1, g2 = np.sqrt(p.get("g1sq", sm.G1SQ)), np.sqrt(p.get("g2sq", sm.G2SQ))
     lam = p["lambda_"]
@@ -74,16 +74,19 @@ def neutralino_matrices(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarra
     m[:, 1, 2], m[:, 1, 3] = g2 * vd * R2, -g2 * vu * R2
     m[:, 2, 3], m[:, 2, 4], m[:, 3, 4] = -lam * s, -lam * vu, -lam * vd
     m[:, 4, 4] = 2.0 * p["kappa"] * s
-    d = np.zeros((vd.shape[0], 4, 5, 5))
+    d = np.zeros((vd.shape[0], 6, 5, 5))
     # dH0/dh = 1/sqrt2, dH0/da = i/sqrt2; anti-holomorphic (gauge) entries take -i
-    for direction, sign in ((0, 1.0), (2, -1.0)):               # h_d, a_d
+    for direction, sign in ((0, 1.0), (3, -1.0)):               # h_d, a_d
         d[:, direction, 0, 2] = -g1 * 0.5 * sign
         d[:, direction, 1, 2] = g2 * 0.5 * sign
         d[:, direction, 3, 4] = -lam * R2
-    for direction, sign in ((1, 1.0), (3, -1.0)):               # h_u, a_u
+    for direction, sign in ((1, 1.0), (4, -1.0)):               # h_u, a_u
         d[:, direction, 0, 3] = g1 * 0.5 * sign
         d[:, direction, 1, 3] = -g2 * 0.5 * sign
         d[:, direction, 2, 4] = -lam * R2
+    for direction in (2, 5):                                    # h_s, a_s (holomorphic)
+        d[:, direction, 2, 3] = -lam * R2
+        d[:, direction, 4, 4] = 2.0 * p["kappa"] * R2
     iu = np.triu_indices(5, 1)
     m[:, iu[1], iu[0]] = m[:, iu[0], iu[1]]
     d[:, :, iu[1], iu[0]] = d[:, :, iu[0], iu[1]]
@@ -91,23 +94,24 @@ def neutralino_matrices(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarra
 
 
 def chargino_matrices(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """X (n,2,2) in (W~+, H~u+) x (W~-, H~d-) and its derivatives (n,4,2,2) along
-    (h_d, h_u, a_d, a_u), stored as for the neutralinos."""
+    """X (n,2,2) in (W~+, H~u+) x (W~-, H~d-) and its derivatives (n,6,2,2) along
+    (h_d, h_u, h_s, a_d, a_u, a_s), stored as for the neutralinos."""
     vd, vu, s = _vacuum(p)
     g2 = np.sqrt(p.get("g2sq", sm.G2SQ))
     x = np.empty((vd.shape[0], 2, 2))
     x[:, 0, 0], x[:, 0, 1] = p["M2"], g2 * vu
     x[:, 1, 0], x[:, 1, 1] = g2 * vd, p["lambda_"] * s
-    d = np.zeros((vd.shape[0], 4, 2, 2))
-    d[:, 0, 1, 0], d[:, 2, 1, 0] = g2 * R2, -g2 * R2            # H_d0^*
-    d[:, 1, 0, 1], d[:, 3, 0, 1] = g2 * R2, -g2 * R2            # H_u0^*
+    d = np.zeros((vd.shape[0], 6, 2, 2))
+    d[:, 0, 1, 0], d[:, 3, 1, 0] = g2 * R2, -g2 * R2            # H_d0^*
+    d[:, 1, 0, 1], d[:, 4, 0, 1] = g2 * R2, -g2 * R2            # H_u0^*
+    d[:, 2, 1, 1] = d[:, 5, 1, 1] = p["lambda_"] * R2           # S
     return x, d
 
 
 def potential(p: dict[str, np.ndarray], fields: np.ndarray, q2: np.ndarray) -> np.ndarray:
-    """V1 [GeV^4] of the electroweakinos at fields (n,4) = (h_d, h_u, a_d, a_u) around
-    the vacuum, by diagonalisation (the derivatives below are analytic)."""
-    phase = np.array([1.0, 1.0, 1j, 1j])
+    """V1 [GeV^4] of the electroweakinos at fields (n,6) = (h_d, h_u, h_s, a_d, a_u, a_s)
+    around the vacuum, by diagonalisation (the derivatives below are analytic)."""
+    phase = np.array([1.0, 1.0, 1.0, 1j, 1j, 1j])
     total = np.zeros(fields.shape[0])
     for (m, dm), weight in ((neutralino_matrices(p), NEUTRALINO_WEIGHT),
                             (chargino_matrices(p), CHARGINO_WEIGHT)):
@@ -119,9 +123,10 @@ def potential(p: dict[str, np.ndarray], fields: np.ndarray, q2: np.ndarray) -> n
 
 def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Of sum_i F(m_i^2) for M = m + sum_a phi_a dm_a (CP-even a = 0, 1) + i phi_a dm_a
-    (CP-odd a = 2, 3): gradient (n,2) [GeV^3] along (h_d, h_u) and Hessians (n,2,2)
-    [GeV^2] of the CP-even and of the CP-odd pair (CP forbids mixed terms)."""
+    """Of sum_i F(m_i^2) for M = m + sum_a phi_a dm_a (CP-even a = 0, 1, 2) + i phi_a dm_a
+    (CP-odd a = 3, 4, 5): gradient (n,3) [GeV^3] along (h_d, h_u, h_s) and Hessians
+    (n,3,3) [GeV^2] of the CP-even and of the CP-odd directions (CP forbids mixed
+    terms)."""
     lam, u = np.linalg.eigh(np.matmul(m.swapaxes(-1, -2), m))
     lam = np.maximum(lam, FLOOR)
     log = np.log(lam / q2[:, None])
@@ -133,14 +138,14 @@ def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray
     mean_log = np.log(0.5 * (lam[:, :, None] + lam[:, None, :]) / q2[:, None, None])
     div = np.where(close, 2.0 * mean_log, div)
     mt_dm = np.matmul(m.swapaxes(-1, -2)[:, None], dm)          # M^T dm_a
-    sign = np.array([1.0, 1.0, -1.0, -1.0])[None, :, None, None]
+    sign = np.array([1.0, 1.0, 1.0, -1.0, -1.0, -1.0])[None, :, None, None]
     dh = mt_dm.swapaxes(-1, -2) * sign + mt_dm                  # d_a H (over i if odd)
     ut = u.swapaxes(-1, -2)[:, None]
     rot = np.matmul(np.matmul(ut, dh), u[:, None])              # U^T d_a H U
     c = np.matmul(dm, u[:, None])                              # dm_a U
-    grad = np.einsum("ni,naii->na", f1, rot[:, :2])
+    grad = np.einsum("ni,naii->na", f1, rot[:, :3])
     hessians = []
-    for block in (slice(0, 2), slice(2, 4)):
+    for block in (slice(0, 3), slice(3, 6)):
         cc, rr = c[:, block], rot[:, block]
         # sum_i F'_i (U^T (dm_a^+ dm_b + dm_b^+ dm_a) U)_ii: the i's of odd dm cancel
         curv = np.einsum("naji,nbji->nab", cc * f1[:, None, None, :], cc)
@@ -153,12 +158,12 @@ def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray
 
 def loop_corrections(p: dict[str, np.ndarray], q2: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray]:
-    """Electroweakino loop corrections (n,2,2) [GeV^2] to the CP-even (H_d, H_u) and the
-    CP-odd (A_d, A_u) blocks of the Higgs mass matrices, at Q^2 = ``q2``."""
-    vd, vu, _ = _vacuum(p)
-    grad = np.zeros((vd.shape[0], 2))
-    even = np.zeros((vd.shape[0], 2, 2))
-    odd = np.zeros((vd.shape[0], 2, 2))
+    """Electroweakino loop corrections (n,3,3) [GeV^2] to the CP-even (H_d, H_u, S) and
+    the CP-odd (A_d, A_u, A_S) Higgs mass matrices, at Q^2 = ``q2``."""
+    vd, vu, s = _vacuum(p)
+    grad = np.zeros((vd.shape[0], 3))
+    even = np.zeros((vd.shape[0], 3, 3))
+    odd = np.zeros((vd.shape[0], 3, 3))
     for (m, dm), weight in ((neutralino_matrices(p), NEUTRALINO_WEIGHT),
                             (chargino_matrices(p), CHARGINO_WEIGHT)):
         g, h_even, h_odd = trace_derivatives(m, dm, q2)
@@ -166,5 +171,6 @@ def loop_corrections(p: dict[str, np.ndarray], q2: np.ndarray
         even += weight * h_even
         odd += weight * h_odd
     scale = 1.0 / (64.0 * math.pi**2)
-    tad = (grad * scale / (math.sqrt(2.0) * np.stack([vd, vu], -1)))[:, :, None] * np.eye(2)
+    vev = math.sqrt(2.0) * np.stack([vd, vu, s], -1)
+    tad = (grad * scale / vev)[:, :, None] * np.eye(3)
     return even * scale - tad, odd * scale - tad

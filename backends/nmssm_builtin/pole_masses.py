@@ -68,3 +68,40 @@ def top_loop_shifts(mh2: np.ndarray, s_u: np.ndarray, ma2: np.ndarray, p_u: np.n
     charged = 3.0 * K16 * ht2 * cb2 * ((p2c - mt2c) * b0_massless(p2c, mt2c, q2)
                                        + mt2c * (1.0 - np.log(mt2c / q2)))
     return mh2 - s_u**2 * even, ma2 - p_u**2 * odd, mhc2 - charged
+
+
+def field_renormalisation(p2: np.ndarray, run: dict[str, np.ndarray],
+                          p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Electroweak parts of the Higgs wave-function renormalisation dZ [dimensionless] of
+    the doublets and of the singlet for states of mass squared ``p2`` (any shape
+    broadcasting with the points), in the leading-log approximation: the one-loop
+    anomalous dimensions (Landau gauge, DRbar) integrated from max(p^2, M_Z^2, the loop
+    masses) up to Q_st,
+
+        doublets: -3/4 (3 g^2 + g'^2) L(M_Z) + g'^2/2 L(M1, mu) + 3 g^2/2 L(M2, mu)
+                  + lambda^2 L(mu, 2 kappa s),
+        singlet:  2 lambda^2 L(mu) + 2 kappa^2 L(2 kappa s),
+
+    L(m..) = ln(Q_st^2/max(m^2.., p^2, M_Z^2)) (0 above Q_st), divided by 16 pi^2
+    (gauge bosons: the Standard Model value; gauginos with higgsinos and singlinos
+    with higgsinos: the supersymmetric ones, Martin, Vaughn, hep-ph/9311340). The top
+    quark's part is in ``top_loop_shifts`` exactly."""
+    from . import sm_inputs as sm
+    q2 = run["q2"]
+    q2b = np.reshape(q2, q2.shape + (1,) * (np.ndim(p2) - q2.ndim))
+
+    def log(*m2: np.ndarray) -> np.ndarray:
+        heavy = np.maximum(np.maximum.reduce([np.broadcast_to(np.reshape(
+            x, np.shape(x) + (1,) * (np.ndim(p2) - np.ndim(x))), np.shape(p2)) for x in m2]),
+            np.maximum(p2, sm.MZ**2))
+        return np.clip(np.log(q2b / heavy), 0.0, None)
+
+    g1, g2, lam, kap = (np.reshape(run[k], run[k].shape + (1,) * (np.ndim(p2) - 1))
+                        for k in ("g1sq", "g2sq", "lambda_", "kappa"))
+    mu2 = run["mueff"] ** 2
+    nu2 = (2.0 * run["kappa"] / run["lambda_"] * run["mueff"]) ** 2
+    doublet = K16 * (-0.75 * (3.0 * g2 + g1) * log(np.full_like(mu2, sm.MZ**2))
+                     + 0.5 * g1 * log(p["M1"] ** 2, mu2) + 1.5 * g2 * log(p["M2"] ** 2, mu2)
+                     + lam**2 * log(mu2, nu2))
+    singlet = 2.0 * K16 * (lam**2 * log(mu2) + kap**2 * log(nu2))
+    return doublet, singlet

@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 
-from . import running, two_loop_potential
+from . import higgs_loops, running, two_loop_potential
 from . import sm_inputs as sm
 
 NC = 3.0
@@ -152,43 +152,64 @@ def stop_masses(p: dict[str, np.ndarray], tanb: np.ndarray, mueff: np.ndarray,
     return mean - root, mean + root, -mt * xt / root
 
 
-def field_hessians(potential_fn, c: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def field_hessians(potential_fn, c: dict[str, np.ndarray], step: float = STEP,
+                   directions: tuple[int, ...] = (0, 1, 2)) -> tuple[np.ndarray, np.ndarray]:
     """Second derivatives minus tadpole terms (n,3,3) [GeV^2] of ``potential_fn(fields, c)``
     in the CP-even (H_d, H_u, S) and CP-odd (A_d, A_u, A_S) directions: the loop
-    corrections to the mass matrices (central differences, step ``STEP``)."""
+    corrections to the mass matrices. Only the field indices in ``directions`` (0 = d,
+    1 = u, 2 = s) are varied (the rest of the matrices is zero). Central differences
+    with step ``step`` [GeV]: the even block from f(+-e_i) and f(+-(e_i + e_j)), O(h^2);
+    the odd block from f(e_i), f(e_i + e_j) and the centre, also O(h^2) because a
+    CP-conserving potential is even in the CP-odd fields."""
     n = np.shape(c["vu"])[0]
-    h = STEP
-    # displacements: 0, +-h e_i (6 dirs), and +-h e_i +-h e_j for pairs inside each block
-    pairs = [(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5)]
+    h = step
+    pairs = [(i, j) for k, i in enumerate(directions) for j in directions[k + 1:]]
     shifts = [np.zeros(6)]
-    for i in range(6):
-        for sgn in (1.0, -1.0):
-            e = np.zeros(6)
-            e[i] = sgn * h
-            shifts.append(e)
+
+    def add(*terms: tuple[int, float]) -> None:
+        e = np.zeros(6)
+        for index, amount in terms:
+            e[index] += amount * h
+        shifts.append(e)
+
+    for i in directions:
+        add((i, 1.0))
+        add((i, -1.0))
     for i, j in pairs:
-        for si, sj in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
-            e = np.zeros(6)
-            e[i], e[j] = si * h, sj * h
-            shifts.append(e)
+        add((i, 1.0), (j, 1.0))
+        add((i, -1.0), (j, -1.0))
+    for i in directions:
+        add((i + 3, 1.0))
+    for i, j in pairs:
+        add((i + 3, 1.0), (j + 3, 1.0))
     shifts_arr = np.array(shifts)                               # (k, 6)
     fields = np.broadcast_to(shifts_arr[:, None, :], (len(shifts), n, 6))
     cb = {k: np.broadcast_to(v, (len(shifts), n)) if np.ndim(v) else v for k, v in c.items()}
     val = potential_fn(fields, cb)                              # (k, n)
-    v0 = val[0]
-    plus, minus = val[1:13:2], val[2:13:2]                      # (6, n)
-    grad = (plus - minus) / (2 * h)
-    diag = (plus - 2 * v0 + minus) / h**2
-    hess = np.zeros((n, 6, 6))
-    hess[:, range(6), range(6)] = diag.T
-    for k, (i, j) in enumerate(pairs):
-        pp, pm, mp, mm = val[13 + 4 * k: 17 + 4 * k]
-        hess[:, i, j] = hess[:, j, i] = (pp - pm - mp + mm) / (4 * h * h)
+    f0 = val[0]
+    nd = len(directions)
+    plus = dict(zip(directions, val[1:2 * nd + 1:2], strict=True))
+    minus = dict(zip(directions, val[2:2 * nd + 2:2], strict=True))
+    k0 = 2 * nd + 1
+    pair_pp = {pr: val[k0 + 2 * m] for m, pr in enumerate(pairs)}
+    pair_mm = {pr: val[k0 + 2 * m + 1] for m, pr in enumerate(pairs)}
+    k1 = k0 + 2 * len(pairs)
+    odd1 = dict(zip(directions, val[k1:k1 + nd], strict=True))
+    odd2 = {pr: val[k1 + nd + m] for m, pr in enumerate(pairs)}
+    even = np.zeros((n, 3, 3))
+    odd = np.zeros((n, 3, 3))
+    grad = np.zeros((n, 3))
+    for i in directions:
+        grad[:, i] = (plus[i] - minus[i]) / (2 * h)
+        even[:, i, i] = (plus[i] - 2 * f0 + minus[i]) / h**2
+        odd[:, i, i] = 2.0 * (odd1[i] - f0) / h**2
+    for i, j in pairs:
+        even[:, i, j] = even[:, j, i] = (pair_pp[(i, j)] + pair_mm[(i, j)] - plus[i] - minus[i]
+                                         - plus[j] - minus[j] + 2 * f0) / (2 * h * h)
+        odd[:, i, j] = odd[:, j, i] = (odd2[(i, j)] - odd1[i] - odd1[j] + f0) / h**2
     vev = np.stack([c["vd"], c["vu"], c["s"]], -1) * math.sqrt(2.0)
-    tad = grad[:3].T / vev                                      # (n, 3)
-    even = hess[:, :3, :3] - tad[:, :, None] * np.eye(3)
-    odd = hess[:, 3:, 3:] - tad[:, :, None] * np.eye(3)
-    return even, odd
+    tad = grad / vev                                            # (n, 3)
+    return even - tad[:, :, None] * np.eye(3), odd - tad[:, :, None] * np.eye(3)
 
 
 def top_mass(p: dict[str, np.ndarray], run: dict[str, np.ndarray]) -> np.ndarray:
@@ -211,13 +232,62 @@ def corrections(p: dict[str, np.ndarray], run: dict[str, np.ndarray] | None = No
     if mt is None:
         mt = top_mass(p, run)
     c = _constants(p, run, mt)
-
-    def total(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
-        out = potential(fields, cc)
-        if two_loop:
+    even, odd = field_hessians(potential, c)
+    if two_loop:
+        def strong(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
             hd, hu, sc = _field_values(fields, cc)
-            out = (out + _two_loop_part(hu, hd, sc, cc)
-                   + two_loop_potential.potential_alpha_t_squared(hu, hd, cc))
-        return out
+            return _two_loop_part(hu, hd, sc, cc)
 
-    return field_hessians(total, c)
+        def yukawa(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
+            hd, hu, _ = _field_values(fields, cc)
+            return two_loop_potential.potential_alpha_t_squared(hu, hd, cc)
+
+        for fn, dirs in ((strong, (0, 1, 2)), (yukawa, (0, 1))):
+            e2, o2 = field_hessians(fn, c, STEP, dirs)
+            even, odd = even + e2, odd + o2
+    # points with tachyonic squarks (flagged by the checks) must not poison the rest
+    return np.nan_to_num(even), np.nan_to_num(odd)
+
+
+def even_hessian(potential_fn, c: dict[str, np.ndarray]) -> np.ndarray:
+    """As ``field_hessians`` for a potential of real fields only (``potential_fn(hd, hu,
+    s, c)``): the CP-even block (n,3,3) [GeV^2], tadpoles subtracted."""
+    n = np.shape(c["vu"])[0]
+    h = STEP
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    shifts = [np.zeros(3)]
+    for i in range(3):
+        for sgn in (1.0, -1.0):
+            e = np.zeros(3)
+            e[i] = sgn * h
+            shifts.append(e)
+    for i, j in pairs:
+        for sgn in (1.0, -1.0):
+            e = np.zeros(3)
+            e[i] = e[j] = sgn * h
+            shifts.append(e)
+    sh = np.array(shifts)[:, None, :] * math.sqrt(0.5)           # (k, 1, 3)
+    cb = {k: np.broadcast_to(v, (len(shifts), n)) if np.ndim(v) else v for k, v in c.items()}
+    val = potential_fn(c["vd"] + sh[..., 0], c["vu"] + sh[..., 1], c["s"] + sh[..., 2], cb)
+    f0, plus, minus = val[0], val[1:7:2], val[2:7:2]
+    grad = (plus - minus) / (2 * h)
+    hess = np.zeros((n, 3, 3))
+    hess[:, range(3), range(3)] = ((plus - 2 * f0 + minus) / h**2).T
+    for k, (i, j) in enumerate(pairs):
+        pp, mm = val[7 + 2 * k], val[8 + 2 * k]
+        hess[:, i, j] = hess[:, j, i] = (pp + mm - plus[i] - minus[i] - plus[j] - minus[j]
+                                         + 2 * f0) / (2 * h * h)
+    vev = np.stack([c["vd"], c["vu"], c["s"]], -1) * math.sqrt(2.0)
+    return hess - (grad.T / vev)[:, :, None] * np.eye(3)
+
+
+def higgs_boson_corrections(q: dict[str, np.ndarray], q2: np.ndarray) -> np.ndarray:
+    """Higgs-boson loop corrections (n,3,3) [GeV^2] to the CP-even matrix in (H_d, H_u, S)
+    at Q^2 = ``q2`` (``higgs_loops``; parameters ``q`` at that scale, vev ``q["v"]``)."""
+    beta = np.arctan(q["tanb"])
+    c = {"lam": q["lambda_"], "kap": q["kappa"], "Alambda": q["Alambda"],
+         "Akappa": q["Akappa"], "g1sq": q["g1sq"], "g2sq": q["g2sq"],
+         "vd": q["v"] * np.cos(beta), "vu": q["v"] * np.sin(beta),
+         "s": q["mueff"] / q["lambda_"], "q2": q2}
+    c.update(higgs_loops.soft_masses(c))
+    return np.nan_to_num(even_hessian(higgs_loops.potential, c))

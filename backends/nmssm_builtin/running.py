@@ -27,11 +27,11 @@ Running between the scales, at one loop:
 
   so that tan(beta) grows by F^(1/3) (F < 1). Below M_A the same holds for the SM
   coupling y_t = h_t sin(beta).
-- the vevs: the Higgs fields at Q_st run with the top-Yukawa anomalous dimension,
-  3 h_t^2/(16 pi^2) per ln Q (the SM-like doublet below M_A, H_u above), so that
-  v_u(Q_st) = v_u(M_Z) (F_1 F_2)^(1/3) and v_d(Q_st) = v_u(Q_st)/tan(beta)(Q_st); the
-  gauge and higgsino parts of the anomalous dimensions are left with the electroweak
-  corrections they belong to (not included beyond the electroweakino loops).
+- the vevs: the Higgs fields at Q_st run with their anomalous dimensions (Landau
+  gauge): the top-Yukawa part 3 h_t^2/(16 pi^2) per ln Q resummed (the SM-like doublet
+  below M_A, H_u above), v_u(Q_st) = v_u(M_Z) (F_1 F_2)^(1/3), v_d(Q_st) =
+  v_u(Q_st)/tan(beta)(Q_st), and the electroweak part common to both doublets
+  (``pole_masses.field_renormalisation``), v -> v/sqrt(1 + dZ_EW).
 - the top mass: SM MSbar two-loop QCD running from the pole mass, the DRbar shift,
   its own Yukawa running (the factor F^(-1/6) of the same solution), and the one-loop
   MSSM threshold (gluino-stop and higgsino-stop loops of Pierce, Bagger, Matchev,
@@ -45,6 +45,7 @@ import math
 
 import numpy as np
 
+from . import pole_masses
 from . import sm_inputs as sm
 from .ino_loops import b0, b1
 
@@ -160,9 +161,13 @@ def run_to_stop_scale(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     vu_q = vu0 * (f1 * f2) ** (1.0 / 3.0)
     vd_q = vu_q / tanb
     g1q, g2q = gauge_couplings_sq(p, q2, np.maximum(ma2_q, sm.MZ**2))
-    return {"tanb": tanb, "lambda_": lam_q, "kappa": kap_q, "mueff": mu_q, "Alambda": al_q,
-            "Akappa": ak_q, "q2": q2, "ht2": ht2_q, "alpha_s": a_q, "m_A2": ma2_q,
-            "yukawa_factor": f1 * f2, "v": np.hypot(vu_q, vd_q), "g1sq": g1q, "g2sq": g2q}
+    out = {"tanb": tanb, "lambda_": lam_q, "kappa": kap_q, "mueff": mu_q, "Alambda": al_q,
+           "Akappa": ak_q, "q2": q2, "ht2": ht2_q, "alpha_s": a_q, "m_A2": ma2_q,
+           "yukawa_factor": f1 * f2, "g1sq": g1q, "g2sq": g2q}
+    # the electroweak parts of the doublet anomalous dimension, from M_Z up
+    dz_ew, _ = pole_masses.field_renormalisation(np.full((q2.shape[0], 1), sm.MZ**2), out, p)
+    out["v"] = np.hypot(vu_q, vd_q) / np.sqrt(1.0 + dz_ew[:, 0])
+    return out
 
 
 def top_mass_drbar(p: dict[str, np.ndarray], run: dict[str, np.ndarray],
@@ -185,7 +190,7 @@ def top_mass_drbar(p: dict[str, np.ndarray], run: dict[str, np.ndarray],
     f2 = np.abs(_yukawa_factor(ht2_t * (a_a / a_t) ** (8.0 / 7.0) / f1, a_a, a_q))
     mt = mt * (f1 * f2) ** (-1.0 / 6.0)
     t1, t2, s2t = stops
-    m1, m2 = np.sqrt(t1), np.sqrt(t2)
+    m1, m2 = np.sqrt(np.abs(t1)), np.sqrt(np.abs(t2))
     mg = p["M3"]
     mgl = np.abs(mg)
     sqcd = a_q / (3.0 * math.pi) * (

@@ -47,8 +47,8 @@ def higgs_sector(p: dict[str, np.ndarray], loops: bool = True, two_loop: bool = 
     mt = radiative.top_mass(p, run)
     d_even, d_odd = radiative.corrections(p, run, two_loop=two_loop, mt=mt)
     ew_even, ew_odd = electroweak_loops.loop_corrections(q, run["q2"])
-    d_even[:, :2, :2] += ew_even
-    d_odd[:, :2, :2] += ew_odd
+    d_even = d_even + ew_even + radiative.higgs_boson_corrections(q, run["q2"])
+    d_odd = d_odd + ew_odd
     rot = higgs.odd_rotation(q["tanb"])
     d_odd_ga = np.einsum("nij,njk,nlk->nil", rot, d_odd, rot)
     even = even + d_even
@@ -62,6 +62,12 @@ def higgs_sector(p: dict[str, np.ndarray], loops: bool = True, two_loop: bool = 
     ht2 = (mt / q["v"]) ** 2 / sb2
     mh2, ma2, mhc2 = pole_masses.top_loop_shifts(mh2, s[:, :, 1], ma2, pmix[:, :, 1], mhc2,
                                                  1.0 - sb2, mt, ht2, run["q2"])
+    dz_d, dz_s = pole_masses.field_renormalisation(mh2, run, p)
+    mh2 = mh2 * (1.0 - (1.0 - s[:, :, 2] ** 2) * dz_d - s[:, :, 2] ** 2 * dz_s)
+    dz_d, dz_s = pole_masses.field_renormalisation(ma2, run, p)
+    ma2 = ma2 * (1.0 - (1.0 - pmix[:, :, 2] ** 2) * dz_d - pmix[:, :, 2] ** 2 * dz_s)
+    dz_d, _ = pole_masses.field_renormalisation(mhc2[:, None], run, p)
+    mhc2 = mhc2 * (1.0 - dz_d[:, 0])
     order = np.argsort(mh2, axis=1)
     rows = np.arange(mh2.shape[0])[:, None]
     mh2, s = mh2[rows, order], s[rows, order]

@@ -38,7 +38,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import spence
 
 #: (16 pi^2)^-2
 TWO_LOOP = 1.0 / (16.0 * math.pi**2) ** 2
@@ -52,43 +51,89 @@ def a_function(x: np.ndarray, q2: np.ndarray) -> np.ndarray:
     return np.where(x != 0, out, 0.0)
 
 
-def _li2(z: np.ndarray) -> np.ndarray:
-    """Complex dilogarithm Li2(z) (scipy's spence(w) is Li2(1 - w))."""
-    return spence(1.0 - z)
+def _clausen2(theta: np.ndarray) -> np.ndarray:
+    """Clausen function Cl2(theta) = -int_0^theta ln|2 sin(t/2)| dt, from its Bernoulli
+    series theta - theta ln|theta| + sum_k |B_2k| theta^(2k+1)/(2k (2k+1)!) on [0, pi]
+    (Abramowitz, Stegun 27.8.2; 18 terms give 1e-13) and Cl2(2 pi - theta) = -Cl2(theta)."""
+    t = np.mod(theta, 2.0 * math.pi)
+    sign = np.where(t > math.pi, -1.0, 1.0)
+    t = np.where(t > math.pi, 2.0 * math.pi - t, t)
+    t2 = t * t
+    series = np.full_like(t, _CLAUSEN_COEFFICIENTS[-1])
+    for coef in _CLAUSEN_COEFFICIENTS[-2::-1]:               # Horner in t^2
+        series *= t2
+        series += coef
+    return sign * t * (1.0 - np.log(np.maximum(t, 1e-300)) + t2 * series)
+
+
+#: |B_2k| / (2k (2k+1)!) for k = 1..18
+_CLAUSEN_COEFFICIENTS = tuple(
+    abs(float(b)) / (2 * k * math.factorial(2 * k + 1))
+    for k, b in enumerate((1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6,
+                           -3617 / 510, 43867 / 798, -174611 / 330, 854513 / 138,
+                           -236364091 / 2730, 8553103 / 6, -23749461029 / 870,
+                           8615841276005 / 14322, -7709321041217 / 510,
+                           2577687858367 / 6, -26315271553053477373 / 1919190), start=1))
 
 
 def integral_i(x: np.ndarray, y: np.ndarray, z: np.ndarray, q2: np.ndarray) -> np.ndarray:
-    """The two-loop vacuum integral I(x, y, z) [GeV^2] (DRbar, masses squared >= 0).
+    """The two-loop vacuum integral I(x, y, z) [GeV^2] (DRbar; masses squared taken as
+    their absolute values, so that tachyonic points, invalid anyway, stay finite).
 
     I = 1/2 [(x-y-z) L_y L_z + (y-z-x) L_z L_x + (z-x-y) L_x L_y]
         + 2 (x L_x + y L_y + z L_z) - 5/2 (x + y + z) - 1/2 xi(x, y, z),
-    L_x = ln(x/Q^2), with z the largest argument,
-    xi = R [2 ln a ln b - ln(x/z) ln(y/z) - 2 Li2(a) - 2 Li2(b) + pi^2/3],
-    a = (z + x - y - R)/(2z), b = (z + y - x - R)/(2z), R^2 = (x-y-z)^2 - 4 y z;
-    for R^2 < 0 (inside the threshold) R is imaginary and xi stays real. Vanishing
-    arguments are taken as a tiny fraction of the largest (the limit is smooth).
+    L_x = ln(x/Q^2), with z the largest argument and R^2 = (x-y-z)^2 - 4 y z:
+    for R^2 >= 0, xi = R [2 ln a ln b - ln(x/z) ln(y/z) - 2 Li2(a) - 2 Li2(b) + pi^2/3],
+    a = (z + x - y - R)/(2z), b = (z + y - x - R)/(2z); for R^2 < 0 (the square roots
+    of x, y, z form a triangle with angles phi_i) xi = -2 sqrt(-R^2) sum_i Cl2(2 phi_i),
+    the same function continued (Davydychev, Tausk, Nucl. Phys. B397 (1993) 123).
+    Vanishing arguments are taken as a tiny fraction of the largest (the limit is
+    smooth).
     """
-    x, y, z, q2 = np.broadcast_arrays(*(np.asarray(v, float) for v in (x, y, z, q2)))
-    s = np.sort(np.stack([x, y, z]), axis=0)
-    zz = s[2]
+    from scipy.special import spence
+
+    x, y, z, q2 = np.broadcast_arrays(*(np.abs(np.asarray(v, float)) for v in (x, y, z, q2)))
+    zz = np.maximum(np.maximum(x, y), z)
+    small = np.minimum(np.minimum(x, y), z)
     tiny = 1e-14 * zz
-    xx, yy = np.maximum(s[0], tiny), np.maximum(s[1], tiny)
+    xx = np.maximum(small, tiny)
+    yy = np.maximum(x + y + z - zz - small, tiny)
     lx, ly, lz = np.log(xx / q2), np.log(yy / q2), np.log(zz / q2)
     r2 = (xx - yy - zz) ** 2 - 4.0 * yy * zz
-    r = np.sqrt(r2.astype(complex))
-    a = 2.0 * xx / (zz + xx - yy + r)          # = (z + x - y - R)/(2z), without cancellation
-    b = 2.0 * yy / (zz + yy - xx + r)
-    xi = r * (2.0 * np.log(a) * np.log(b) - np.log(xx / zz) * np.log(yy / zz)
-              - 2.0 * _li2(a) - 2.0 * _li2(b) + math.pi**2 / 3.0)
+    xi = np.empty_like(zz)
+    out = r2 >= 0.0
+    if out.any():
+        xo, yo, zo = xx[out], yy[out], zz[out]
+        r = np.sqrt(r2[out])
+        a = 2.0 * xo / (zo + xo - yo + r)      # = (z + x - y - R)/(2z), without cancellation
+        b = 2.0 * yo / (zo + yo - xo + r)
+        xi[out] = r * (2.0 * np.log(a) * np.log(b) - np.log(xo / zo) * np.log(yo / zo)
+                       - 2.0 * spence(1.0 - a) - 2.0 * spence(1.0 - b) + math.pi**2 / 3.0)
+    inside = ~out
+    if inside.any():
+        xi_, yi, zi = xx[inside], yy[inside], zz[inside]
+        sx, sy, sz = np.sqrt(xi_), np.sqrt(yi), np.sqrt(zi)
+        cl = (_clausen2(2.0 * np.arccos(np.clip((yi + zi - xi_) / (2.0 * sy * sz), -1.0, 1.0)))
+              + _clausen2(2.0 * np.arccos(np.clip((xi_ + zi - yi) / (2.0 * sx * sz), -1.0, 1.0)))
+              + _clausen2(2.0 * np.arccos(np.clip((xi_ + yi - zi) / (2.0 * sx * sy), -1.0, 1.0))))
+        xi[inside] = -2.0 * np.sqrt(-r2[inside]) * cl
     return (0.5 * ((xx - yy - zz) * ly * lz + (yy - zz - xx) * lz * lx
                    + (zz - xx - yy) * lx * ly)
-            + 2.0 * (xx * lx + yy * ly + zz * lz) - 2.5 * (xx + yy + zz) - 0.5 * xi.real)
+            + 2.0 * (xx * lx + yy * ly + zz * lz) - 2.5 * (xx + yy + zz) - 0.5 * xi)
 
 
 def integral_i_00x(x: np.ndarray, q2: np.ndarray) -> np.ndarray:
     """I(0, x, x) = x (-L_x^2 + 4 L_x - 5) (hep-ph/0111209 eq. (2.31))."""
-    lx = np.log(x / q2)
+    x = np.abs(x)
+    lx = np.log(np.maximum(x, 1e-300) / q2)
     return x * (-lx * lx + 4.0 * lx - 5.0)
+
+
+def integral_i_000x(x: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """I(0, 0, x) = -x/2 L_x^2 + 2 x L_x - 5/2 x - pi^2 x/6 (hep-ph/0111209 eq. (2.32))."""
+    x = np.abs(x)
+    lx = np.log(np.maximum(x, 1e-300) / q2)
+    return x * (-0.5 * lx * lx + 2.0 * lx - 2.5 - math.pi**2 / 6.0)
 
 
 def potential_alpha_t_alpha_s(t: np.ndarray, t1: np.ndarray, t2: np.ndarray,
@@ -173,38 +218,48 @@ def potential_alpha_t_squared(hu: np.ndarray, hd: np.ndarray, c: dict[str, np.nd
     # phi = (h, H, G0, A) with masses (0, M_A, 0, M_A)
     cu = [sb, cb, 1j * sb, 1j * cb]
     cd = [cb, -sb, -1j * cb, 1j * sb]
-    masses = [zero, ma2, zero, ma2]
+    light = [True, False, True, False]                          # massless h, G0; M_A for H, A
     r2 = math.sqrt(0.5)
+    # the vacuum integrals, each computed once (h, G0 and G+- are massless)
+    i_ss = {True: [integral_i_00x(tt[0], q2), integral_i_00x(tt[1], q2),
+                   integral_i(zero, tt[0], tt[1], q2)],
+            False: [integral_i(ma2, tt[0], tt[0], q2), integral_i(ma2, tt[1], tt[1], q2),
+                    integral_i(ma2, tt[0], tt[1], q2)]}
     sss = 0.0
-    for ci, di, mi in zip(cu, cd, masses, strict=True):
+    for ci, di, li in zip(cu, cd, light, strict=True):
         g = math.sqrt(2.0) * ht**2 * np.real(np.conj(hu) * ci)
         ai = ht * (at * ci - mu * np.conj(di)) * r2
         lam = [[g * (np.conj(el[j]) * el[k] + np.conj(er[j]) * er[k])
                 + ai * np.conj(er[j]) * el[k] + np.conj(ai) * np.conj(el[j]) * er[k]
                 for k in range(2)] for j in range(2)]
-        for j in range(2):
-            sss = sss - 0.5 * np.abs(lam[j][j]) ** 2 * integral_i(mi, tt[j], tt[j], q2)
-        sss = sss - np.abs(lam[0][1]) ** 2 * integral_i(mi, tt[0], tt[1], q2)
+        ints = i_ss[li]
+        sss = sss - 0.5 * (np.abs(lam[0][0]) ** 2 * ints[0] + np.abs(lam[1][1]) ** 2 * ints[1])
+        sss = sss - np.abs(lam[0][1]) ** 2 * ints[2]
     # charged: P+ b_L t_j* couplings -h_t k_P eR_j* - h_t^2 hu* s_P eL_j*
+    mq2z = mq2 + zero
     for k_p, s_p, m_p in ((at * sb - mu * cb, sb, zero), (at * cb + mu * sb, cb, ma2)):
         for j in range(2):
             kap = -ht * k_p * np.conj(er[j]) - ht**2 * np.conj(hu) * s_p * np.conj(el[j])
-            sss = sss - np.abs(kap) ** 2 * integral_i(m_p, mq2 + zero, tt[j], q2)
+            sss = sss - np.abs(kap) ** 2 * integral_i(m_p, mq2z, tt[j], q2)
 
-    def ffs(x_: np.ndarray, y_: np.ndarray, z_: np.ndarray) -> np.ndarray:
+    def ffs(x_: np.ndarray, y_: np.ndarray, z_: np.ndarray, i_xyz: np.ndarray) -> np.ndarray:
         ax, ay, az = a_function(x_, q2), a_function(y_, q2), a_function(z_, q2)
-        return ax * ay - ax * az - ay * az + (x_ + y_ - z_) * integral_i(x_, y_, z_, q2)
+        return ax * ay - ax * az - ay * az + (x_ + y_ - z_) * i_xyz
 
+    i_tt = {True: integral_i_00x(t, q2), False: integral_i(t, t, ma2, q2)}
     fermion = 0.0
-    for ci, mi in zip(cu, masses, strict=True):
+    for ci, li in zip(cu, light, strict=True):
         cp = ci * phase
-        fermion = fermion + 0.5 * ht**2 * (
-            abs(ci) ** 2 * ffs(t, t, mi) + 2.0 * t * np.real(cp * cp) * integral_i(t, t, mi, q2))
-    fermion = fermion + ht**2 * (sb**2 * ffs(t, zero, zero) + cb**2 * ffs(t, zero, ma2))
+        mi = zero if li else ma2
+        fermion = fermion + 0.5 * ht**2 * (abs(ci) ** 2 * ffs(t, t, mi, i_tt[li])
+                                           + 2.0 * t * np.real(cp * cp) * i_tt[li])
+    fermion = fermion + ht**2 * (sb**2 * ffs(t, zero, zero, integral_i_000x(t, q2))
+                                 + cb**2 * ffs(t, zero, ma2, integral_i(zero, t, ma2, q2)))
     for j in range(2):
-        fermion = fermion + ht**2 * (ffs(t, mu2, tt[j])
-                                     + np.abs(er[j]) ** 2 * ffs(zero, mu2, tt[j]))
-    fermion = fermion + ht**2 * ffs(t, mu2, mq2 + zero)
+        fermion = fermion + ht**2 * (
+            ffs(t, mu2, tt[j], integral_i(t, mu2, tt[j], q2))
+            + np.abs(er[j]) ** 2 * ffs(zero, mu2, tt[j], integral_i(zero, mu2, tt[j], q2)))
+    fermion = fermion + ht**2 * ffs(t, mu2, mq2z, integral_i(t, mu2, mq2z, q2))
     s_l = np.abs(el[0]) ** 2 * a_t[0] + np.abs(el[1]) ** 2 * a_t[1]
     s_r = np.abs(er[0]) ** 2 * a_t[0] + np.abs(er[1]) ** 2 * a_t[1]
     s_lr = el[0] * np.conj(er[0]) * a_t[0] + el[1] * np.conj(er[1]) * a_t[1]
