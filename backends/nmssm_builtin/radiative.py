@@ -95,7 +95,9 @@ def potential(fields: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
     gauge = 0.0
     for k, weight in ((0.5 * g2, 2.0), (0.5 * (g1 + g2), 1.0)):
         m2 = k * rho
-        gauge = gauge + 3.0 * weight * m2 * m2 * (np.log(m2 / q2) - 5.0 / 6.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term = m2 * m2 * (np.log(m2 / q2) - 5.0 / 6.0)
+        gauge = gauge + 3.0 * weight * np.where(m2 > 0, term, 0.0)
     sfermions = 0.0
     for t3, y, mult, key in OTHER_SFERMIONS:
         sfermions = sfermions + mult * _f(c[key] ** 2 + 0.5 * (t3 * g2 - y * g1) * dd, q2)
@@ -134,20 +136,20 @@ def _constants(p: dict[str, np.ndarray], run: dict[str, np.ndarray], mt: np.ndar
     mb = float(sm.mb_msbar(sm.MT_POLE))
     q2 = run["q2"]
     return {"vu": vu, "vd": vd, "s": run["mueff"] / run["lambda_"], "lam": run["lambda_"],
-            "At": p["At"], "Ab": p["Ab"], "MQ2": p["MQ3"] ** 2, "MU2": p["MU3"] ** 2,
-            "MD2": p["MD3"] ** 2, "ht": mt / vu, "hb": mb / vd, "q2": q2, "mg": p["M3"],
+            "At": run["At"], "Ab": run["Ab"], "MQ2": run["MQ3sq"], "MU2": run["MU3sq"],
+            "MD2": run["MD3sq"], "ht": mt / vu, "hb": mb / vd, "q2": q2, "mg": p["M3"],
             "g3sq": 4.0 * math.pi * sm.alpha_s_two_loop(np.sqrt(q2)), "mu": run["mueff"],
             "g1sq": run["g1sq"], "g2sq": run["g2sq"],
             **{k: p[k] for k in ("MQ12", "MU12", "MD12", "ML12", "ME12", "ML3", "ME3")},
             "mA2": np.maximum(run["m_A2"], 0.0), "sb": np.sin(beta), "cb": np.cos(beta)}
 
 
-def stop_masses(p: dict[str, np.ndarray], tanb: np.ndarray, mueff: np.ndarray,
-                mt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(m_st1^2, m_st2^2, sin 2theta_t) [GeV^2] of the tree-level stop matrix with the
-    top mass ``mt`` (gaugeless: the D-terms are left out)."""
-    xt = p["At"] - mueff / tanb
-    a, b = p["MQ3"] ** 2 + mt**2, p["MU3"] ** 2 + mt**2
+def stop_masses(run: dict[str, np.ndarray], mt: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(m_st1^2, m_st2^2, sin 2theta_t) [GeV^2] of the stop matrix at Q_st (parameters
+    ``run``) with the top mass ``mt`` (gaugeless: the D-terms are left out)."""
+    xt = run["At"] - run["mueff"] / run["tanb"]
+    a, b = run["MQ3sq"] + mt**2, run["MU3sq"] + mt**2
     mean, root = 0.5 * (a + b), np.sqrt((0.5 * (a - b)) ** 2 + (mt * xt) ** 2)
     return mean - root, mean + root, -mt * xt / root
 
@@ -215,9 +217,8 @@ def field_hessians(potential_fn, c: dict[str, np.ndarray], step: float = STEP,
 def top_mass(p: dict[str, np.ndarray], run: dict[str, np.ndarray]) -> np.ndarray:
     """DRbar MSSM m_t(Q_st) [GeV] (``running.top_mass_drbar``), its stop threshold
     evaluated with the stops of a first estimate."""
-    mt0 = running.top_mass_drbar(p, run, stop_masses(p, run["tanb"], run["mueff"],
-                                                     float(sm.mt_msbar_at_mt())))
-    return running.top_mass_drbar(p, run, stop_masses(p, run["tanb"], run["mueff"], mt0))
+    mt0 = running.top_mass_drbar(p, run, stop_masses(run, float(sm.mt_msbar_at_mt())))
+    return running.top_mass_drbar(p, run, stop_masses(run, mt0))
 
 
 def corrections(p: dict[str, np.ndarray], run: dict[str, np.ndarray] | None = None,

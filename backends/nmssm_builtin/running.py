@@ -13,7 +13,8 @@ of the stop loops are small.
 
 Running between the scales, at one loop:
 
-- lambda, kappa, mueff, A_lambda, A_kappa from Q_SUSY to Q_st in one leading-log step
+- lambda, kappa, mueff, A_lambda, A_kappa, and M_Q3^2, M_U3^2, M_D3^2, A_t, A_b
+  from Q_SUSY to Q_st in one leading-log step
   with the NMSSM beta functions (arXiv:0910.1785 appendix C; the step is at most
   ln(Q_SUSY/Q_st) ~ 1, so the neglected second-order terms are below 1e-3).
 - tan(beta) from M_Z: below the heavy doublet (mass M_A) the vevs run together and
@@ -157,13 +158,33 @@ def run_to_stop_scale(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                                  + g1sq * p["M1"] + 3 * g2sq * p["M2"]) * lq2
     ak_q = p["Akappa"] + 6.0 * K16 * (lam**2 * p["Alambda"] + kap**2 * p["Akappa"]) * lq2
     ma2_q = mu_q * (al_q + kap_q / lam_q * mu_q) * (tanb + 1.0 / tanb)
+    # third-generation squark soft terms (MSSM beta functions, Martin, Vaughn,
+    # hep-ph/9311340; g1^2 = 5/3 g'^2; the soft Higgs masses in X_t, X_b and the
+    # hypercharge D-term trace S are left out: small against the squark masses and A^2)
+    g3sq = 4.0 * math.pi * a_q
+    mq2, mu2, md2 = p["MQ3"] ** 2, p["MU3"] ** 2, p["MD3"] ** 2
+    xt = 2.0 * ht2 * (mq2 + mu2 + p["At"] ** 2)
+    xb = 2.0 * hb2 * (mq2 + md2 + p["Ab"] ** 2)
+    gluino = 32.0 / 3.0 * g3sq * p["M3"] ** 2
+    half = 0.5 * K16 * lq2                                      # (1/16 pi^2) ln(Q_st/Q_SUSY)
+    out_sq = {
+        "MQ3sq": mq2 + half * (xt + xb - gluino - 6 * g2sq * p["M2"] ** 2
+                               - 2.0 / 9.0 * g1sq * p["M1"] ** 2),
+        "MU3sq": mu2 + half * (2 * xt - gluino - 32.0 / 9.0 * g1sq * p["M1"] ** 2),
+        "MD3sq": md2 + half * (2 * xb - gluino - 8.0 / 9.0 * g1sq * p["M1"] ** 2),
+        "At": p["At"] + half * (12 * ht2 * p["At"] + 2 * hb2 * p["Ab"]
+                                + 2 * lam**2 * p["Alambda"] + 32.0 / 3.0 * g3sq * p["M3"]
+                                + 6 * g2sq * p["M2"] + 26.0 / 9.0 * g1sq * p["M1"]),
+        "Ab": p["Ab"] + half * (12 * hb2 * p["Ab"] + 2 * ht2 * p["At"]
+                                + 2 * lam**2 * p["Alambda"] + 32.0 / 3.0 * g3sq * p["M3"]
+                                + 6 * g2sq * p["M2"] + 14.0 / 9.0 * g1sq * p["M1"])}
     # vevs at Q_st: both run with the SM-like doublet below M_A (F1), v_u alone above
     vu_q = vu0 * (f1 * f2) ** (1.0 / 3.0)
     vd_q = vu_q / tanb
     g1q, g2q = gauge_couplings_sq(p, q2, np.maximum(ma2_q, sm.MZ**2))
     out = {"tanb": tanb, "lambda_": lam_q, "kappa": kap_q, "mueff": mu_q, "Alambda": al_q,
            "Akappa": ak_q, "q2": q2, "ht2": ht2_q, "alpha_s": a_q, "m_A2": ma2_q,
-           "yukawa_factor": f1 * f2, "g1sq": g1q, "g2sq": g2q}
+           "yukawa_factor": f1 * f2, "g1sq": g1q, "g2sq": g2q, **out_sq}
     # the electroweak parts of the doublet anomalous dimension, from M_Z up
     dz_ew, _ = pole_masses.field_renormalisation(np.full((q2.shape[0], 1), sm.MZ**2), out, p)
     out["v"] = np.hypot(vu_q, vd_q) / np.sqrt(1.0 + dz_ew[:, 0])
