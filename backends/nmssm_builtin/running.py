@@ -26,8 +26,8 @@ Running between the scales, at one loop:
       h_t^2(Q) = h_t^2(Q0) E(Q) / F(Q),  E = (alpha_s(Q)/alpha_s(Q0))^(8/7),
       F = 1 - 9 h_t^2(Q0) (1 - (alpha_s(Q)/alpha_s(Q0))^(1/7)) / (8 pi alpha_s(Q0)),
 
-  so that tan(beta) grows by F^(1/3) (F < 1). Below M_A the same holds for the SM
-  coupling y_t = h_t sin(beta).
+  so that tan(beta) changes by the factor F^(1/3) (F < 1: it falls). Below M_A the same
+  holds for the SM coupling y_t = h_t sin(beta).
 - the vevs: the Higgs fields at Q_st run with their anomalous dimensions (Landau
   gauge): the top-Yukawa part 3 h_t^2/(16 pi^2) per ln Q resummed (the SM-like doublet
   below M_A, H_u above), v_u(Q_st) = v_u(M_Z) (F_1 F_2)^(1/3), v_d(Q_st) =

@@ -28,22 +28,27 @@ def as_arrays(params: dict) -> dict[str, np.ndarray]:
 
 def higgs_sector(p: dict[str, np.ndarray], loops: bool = True, two_loop: bool = True
                  ) -> dict[str, np.ndarray]:
-    """Higgs masses squared, S, P and the charged Higgs mass squared [GeV^2], computed at
-    the stop scale Q_st with the parameters run there (``running``): tree level, the
+    """Higgs masses squared, S, P and the charged Higgs mass squared [GeV^2]. With
+    ``loops``: computed at the stop scale Q_st with the parameters run there
+    (``running``): tree level, the
     top/stop and bottom/sbottom potential to two loops (``radiative``), the
     electroweakino loops (``electroweak_loops``), all at Q_st, and the momentum
-    dependence of the top loop (``pole_masses``)."""
+    dependence of the top loop and the electroweak field renormalisation
+    (``pole_masses``). Without: tree level with the parameters as given."""
+    if not loops:
+        # tree level with the parameters as given (v from G_F, gauge couplings from M_W, M_Z)
+        even, odd_ga, mhc2 = higgs.tree_matrices(p["tanb"], p["lambda_"], p["kappa"],
+                                                 p["Alambda"], p["Akappa"], p["mueff"])
+        mh2, s = higgs.diagonalise_even(even)
+        ma2, pmix = higgs.diagonalise_odd(odd_ga, p["tanb"])
+        return {"mh_sq": mh2, "S": s, "ma_sq": ma2, "P": pmix, "mhc_sq": mhc2,
+                "M_even": even, "M_odd": odd_ga, "mh_sq_ep": mh2, "ma_sq_ep": ma2}
     run = running.run_to_stop_scale(p)
     q = {**p, **{k: run[k] for k in ("tanb", "lambda_", "kappa", "mueff", "Alambda",
                                      "Akappa", "v", "g1sq", "g2sq")}}
     even, odd_ga, mhc2 = higgs.tree_matrices(q["tanb"], q["lambda_"], q["kappa"],
                                              q["Alambda"], q["Akappa"], q["mueff"], q["v"],
                                              q["g1sq"], q["g2sq"])
-    if not loops:
-        mh2, s = higgs.diagonalise_even(even)
-        ma2, pmix = higgs.diagonalise_odd(odd_ga, q["tanb"])
-        return {"mh_sq": mh2, "S": s, "ma_sq": ma2, "P": pmix, "mhc_sq": mhc2,
-                "M_even": even, "M_odd": odd_ga, "running": run}
     mt = radiative.top_mass(p, run)
     d_even, d_odd = radiative.corrections(p, run, two_loop=two_loop, mt=mt)
     ew_even, ew_odd = electroweak_loops.loop_corrections(q, run["q2"])
@@ -58,6 +63,7 @@ def higgs_sector(p: dict[str, np.ndarray], loops: bool = True, two_loop: bool = 
     mhc2 = mhc2 + d_odd_ga[:, 1, 1]
     mh2, s = higgs.diagonalise_even(even)
     ma2, pmix = higgs.diagonalise_odd(odd_ga, q["tanb"])
+    mh2_ep, ma2_ep = mh2, ma2
     sb2 = q["tanb"] ** 2 / (1.0 + q["tanb"] ** 2)
     ht2 = (mt / q["v"]) ** 2 / sb2
     mh2, ma2, mhc2 = pole_masses.top_loop_shifts(mh2, s[:, :, 1], ma2, pmix[:, :, 1], mhc2,
@@ -70,11 +76,14 @@ def higgs_sector(p: dict[str, np.ndarray], loops: bool = True, two_loop: bool = 
     mhc2 = mhc2 * (1.0 - dz_d[:, 0])
     order = np.argsort(mh2, axis=1)
     rows = np.arange(mh2.shape[0])[:, None]
-    mh2, s = mh2[rows, order], s[rows, order]
+    mh2, s, mh2_ep = mh2[rows, order], s[rows, order], mh2_ep[rows, order]
     order = np.argsort(ma2, axis=1)
-    ma2, pmix = ma2[rows, order], pmix[rows, order]
+    ma2, pmix, ma2_ep = ma2[rows, order], pmix[rows, order], ma2_ep[rows, order]
+    # mh_sq_ep, ma_sq_ep: the eigenvalues of M_even, M_odd (effective potential, before
+    # the momentum-dependent and field-renormalisation shifts), in the order of S, P
     return {"mh_sq": mh2, "S": s, "ma_sq": ma2, "P": pmix, "mhc_sq": mhc2,
-            "M_even": even, "M_odd": odd_ga, "running": run}
+            "M_even": even, "M_odd": odd_ga, "running": run, "mh_sq_ep": mh2_ep,
+            "ma_sq_ep": ma2_ep}
 
 
 def compute(params: dict, loops: bool = True, two_loop: bool = True,
