@@ -60,7 +60,8 @@ def theory_checks(spec: dict, params: dict, *, require_neutralino_lsp: bool = Tr
     kap = np.broadcast_to(np.asarray(params["kappa"], float), (n,))
     flag(lam**2 + kap**2 > perturbativity_bound, "nonperturbative")
     if vacuum_check:
-        v_phys, v_other = vacuum.depths(params, loops=vacuum_loops)
+        v_phys, v_other = vacuum.depths(params, loops=vacuum_loops,
+                                        run=spec.get("_running"))
         flag(v_phys >= v_other, "unphysical_vacuum")
     return code != "", code
 

@@ -145,13 +145,16 @@ def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray
     c = np.matmul(dm, u[:, None])                              # dm_a U
     grad = np.einsum("ni,naii->na", f1, rot[:, :3])
     hessians = []
+    n, k = m.shape[0], m.shape[-1]
     for block in (slice(0, 3), slice(3, 6)):
-        cc, rr = c[:, block], rot[:, block]
+        cc, rr = c[:, block].reshape(n, 3, k * k), rot[:, block]
         # sum_i F'_i (U^T (dm_a^+ dm_b + dm_b^+ dm_a) U)_ii: the i's of odd dm cancel
-        curv = np.einsum("naji,nbji->nab", cc * f1[:, None, None, :], cc)
+        weighted = (c[:, block] * f1[:, None, None, :]).reshape(n, 3, k * k)
+        curv = np.matmul(weighted, cc.swapaxes(-1, -2))
         # (U^T d_a H U)_ij (U^T d_b H U)_ji: rot symmetric (even), or i^2 times an
         # antisymmetric one (odd); both give + rot_a,ij rot_b,ij
-        pair = np.einsum("nij,naij,nbij->nab", div, rr, rr)
+        flat = rr.reshape(n, 3, k * k)
+        pair = np.matmul(flat * div.reshape(n, 1, k * k), flat.swapaxes(-1, -2))
         hessians.append(2.0 * curv + pair)
     return grad, hessians[0], hessians[1]
 

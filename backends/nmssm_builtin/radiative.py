@@ -29,11 +29,17 @@ checked against the analytic stop correction and NMSSMTools' two-loop matrices).
 The top Yukawa is h_t = m_t(Q_st)/v_u(Q_st) with the DRbar MSSM top mass and the vev
 at Q_st; the gauge couplings are the DRbar ones at Q_st.
 
-Not included: the Higgs-boson loops (h, H, A, H+-, the singlets and Goldstones), the
-momentum dependence of all loops but the top quark (``pole_masses``), O(alpha_b
-alpha_s) and the bottom-Yukawa two-loop terms, the singlet-direction O(alpha_t^2)
-terms (the O(alpha_t^2) potential treats the singlet as a fixed background, as in
-the MSSM-like approximation of NMSSMTools).
+Measured against NMSSMTools 5.6.0 (MODSEL 8 = 2, the same fixed-order approach): the
+SM-like Higgs within 2 GeV at 95.7% of the seed sample's computed points and 97% of
+the random sample's, +0.9 to +1.1 GeV in the median, spread +-0.5 GeV; 1.5 GeV heavy at
+|X_t| > 2.5 M_S. Left out (the likely sources of that offset): the momentum dependence
+of the loops other than the top quark beyond the leading logarithms of the field
+renormalisation, the DRbar vev from G_F with the full one-loop W self-energy (here: the
+vevs run from M_Z with their anomalous dimensions), the Goldstone loops at zero momentum
+(regulated at the electroweak scale, ``higgs_loops``), the two-loop O(alpha_b alpha_s),
+O(alpha_t alpha_b), O(alpha_b^2) terms, the singlet directions of O(alpha_t^2) (also
+absent in NMSSMTools), two-loop running of the soft terms and the one-loop pole
+corrections to the stop masses (NMSSMTools uses both for its stop masses).
 """
 
 from __future__ import annotations
@@ -216,9 +222,9 @@ def field_hessians(potential_fn, c: dict[str, np.ndarray], step: float = STEP,
 
 def top_mass(p: dict[str, np.ndarray], run: dict[str, np.ndarray]) -> np.ndarray:
     """DRbar MSSM m_t(Q_st) [GeV] (``running.top_mass_drbar``), its stop threshold
-    evaluated with the stops of a first estimate."""
-    mt0 = running.top_mass_drbar(p, run, stop_masses(run, float(sm.mt_msbar_at_mt())))
-    return running.top_mass_drbar(p, run, stop_masses(run, mt0))
+    evaluated with the stops of the top mass before the MSSM thresholds (1e-4 from the
+    self-consistent value, 1e-3 at most on a broad random sample)."""
+    return running.top_mass_drbar(p, run, stop_masses(run, running.top_mass_drbar(p, run, None)))
 
 
 def corrections(p: dict[str, np.ndarray], run: dict[str, np.ndarray] | None = None,

@@ -192,11 +192,12 @@ def run_to_stop_scale(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def top_mass_drbar(p: dict[str, np.ndarray], run: dict[str, np.ndarray],
-                   stops: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+                   stops: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray:
     """DRbar MSSM m_t(Q_st) [GeV]: SM MSbar two-loop QCD running, the DRbar shift
     (1 - a/3 - 55/144 a^2, a = alpha_s/pi), the top-Yukawa running F^(-1/6), and the
     one-loop gluino-stop and higgsino-stop thresholds (PBMZ eq. (D.18)) with
-    ``stops`` = (m_st1^2, m_st2^2, sin 2theta_t)."""
+    ``stops`` = (m_st1^2, m_st2^2, sin 2theta_t); ``stops=None``: without the MSSM
+    thresholds."""
     q2 = run["q2"]
     a_q = sm.alpha_s_two_loop(np.sqrt(q2))
     a = a_q / math.pi
@@ -210,6 +211,8 @@ def top_mass_drbar(p: dict[str, np.ndarray], run: dict[str, np.ndarray],
     f1 = np.abs(_yukawa_factor(sb2 * ht2_t, a_t, a_a))
     f2 = np.abs(_yukawa_factor(ht2_t * (a_a / a_t) ** (8.0 / 7.0) / f1, a_a, a_q))
     mt = mt * (f1 * f2) ** (-1.0 / 6.0)
+    if stops is None:
+        return mt
     t1, t2, s2t = stops
     m1, m2 = np.sqrt(np.abs(t1)), np.sqrt(np.abs(t2))
     mg = p["M3"]

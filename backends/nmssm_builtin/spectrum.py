@@ -50,6 +50,7 @@ def higgs_sector(p: dict[str, np.ndarray], loops: bool = True, two_loop: bool = 
                                              q["Alambda"], q["Akappa"], q["mueff"], q["v"],
                                              q["g1sq"], q["g2sq"])
     mt = radiative.top_mass(p, run)
+    run = {**run, "mt": mt}
     d_even, d_odd = radiative.corrections(p, run, two_loop=two_loop, mt=mt)
     ew_even, ew_odd = electroweak_loops.loop_corrections(q, run["q2"])
     d_even = d_even + ew_even + radiative.higgs_boson_corrections(q, run["q2"])
@@ -125,4 +126,6 @@ def compute(params: dict, loops: bool = True, two_loop: bool = True,
     squares = {"mh_sq": h["mh_sq"], "ma_sq": h["ma_sq"], "mhc_sq": h["mhc_sq"]}
     squares.update({k: v for k, v in sf.items() if k.endswith("_sq")})
     out["_squares"] = squares  # type: ignore[assignment]
+    if loops:
+        out["_running"] = h["running"]  # type: ignore[assignment]  (for the vacuum check)
     return out

@@ -70,11 +70,12 @@ def _singlet_minimum(ms2: np.ndarray, q: dict[str, np.ndarray]) -> np.ndarray:
     return best
 
 
-def depths(params: dict[str, np.ndarray], loops: bool = True
-           ) -> tuple[np.ndarray, np.ndarray]:
+def depths(params: dict[str, np.ndarray], loops: bool = True,
+           run: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Potential [GeV^4] at the physical minimum and the lowest competing extremum
     (minus the margin of the module docstring); the vacuum is unphysical where the
-    second is below the first."""
+    second is below the first. ``run``: the parameters at Q_st if already computed
+    (``running.run_to_stop_scale``, with the top mass under "mt")."""
     from .spectrum import as_arrays
 
     p = as_arrays(params)
@@ -88,8 +89,10 @@ def depths(params: dict[str, np.ndarray], loops: bool = True
         v_phys = v_rest - 0.5 * (vd * grad[:, 0] + vu * grad[:, 1] + s * grad[:, 2])
         ms2 = -grad[:, 2] / (2 * s)
         return v_phys, _singlet_minimum(ms2, q)
-    run = running.run_to_stop_scale(p)
-    c = radiative._constants(p, run, radiative.top_mass(p, run))
+    if run is None:
+        run = running.run_to_stop_scale(p)
+    mt = run["mt"] if "mt" in run else radiative.top_mass(p, run)
+    c = radiative._constants(p, run, mt)
     q = {"lam": run["lambda_"], "kap": run["kappa"], "Alambda": run["Alambda"],
          "Akappa": run["Akappa"], "G": 0.5 * (run["g1sq"] + run["g2sq"])}
     vd, vu, s = c["vd"], c["vu"], c["s"]
