@@ -72,5 +72,6 @@ REASONS = {
     "charged_lsp": "the lightest sparticle is charged or coloured",
     "lsp_not_neutralino": "a sneutrino is lighter than the lightest neutralino",
     "nonperturbative": "lambda^2 + kappa^2 above the perturbativity bound up to M_GUT",
-    "unphysical_vacuum": "a singlet-only or trivial vacuum is deeper than the input vacuum",
+    "unphysical_vacuum": ("a trivial, single-doublet or singlet-only vacuum is deeper than "
+                          "the input vacuum"),
 }
