@@ -184,14 +184,16 @@ def test_neutralino_couplings_are_majorana_symmetric_and_cp_definite(batch):
 
 def test_doublet_derivatives_agree_with_the_effective_potential_module(batch):
     """The electroweakino loops of the Higgs masses differentiate the same mass matrices
-    (their own implementation): along h_d, h_u, a_d, a_u the derivatives must agree."""
+    (their own implementation): along h_d, h_u, h_s, a_d, a_u, a_s the derivatives must
+    agree."""
     p = batch[0]
     g, gp, _, _ = vertices.gauge_couplings()
     n = len(p["tanb"])
-    # unit directions h_d, h_u (CP-even) and a_d, a_u (CP-odd)
-    directions = np.zeros((n, 4, 3), dtype=complex)
-    directions[:, 0, 0] = directions[:, 1, 1] = R2
-    directions[:, 2, 0] = directions[:, 3, 1] = 1j * R2
+    # unit directions h_d, h_u, h_s (CP-even) and a_d, a_u, a_s (CP-odd)
+    directions = np.zeros((n, 6, 3), dtype=complex)
+    for k in range(3):
+        directions[:, k, k] = R2
+        directions[:, k + 3, k] = 1j * R2
     neutralino = vertices.neutralino_entries(p["lambda_"], p["kappa"], g, gp)
     chargino = vertices.chargino_entries(p["lambda_"], g)
     for (hol, anti), (_, loops) in (
@@ -201,8 +203,8 @@ def test_doublet_derivatives_agree_with_the_effective_potential_module(batch):
              electroweak_loops.chargino_matrices(p))):
         ours = (np.einsum("nax,nxij->naij", directions, hol)
                 + np.einsum("nax,nxij->naij", directions.conj(), anti))
-        np.testing.assert_allclose(ours[:, :2].real, loops[:, :2], atol=1e-12)
-        np.testing.assert_allclose(ours[:, 2:].imag, loops[:, 2:], atol=1e-12)
+        np.testing.assert_allclose(ours[:, :3].real, loops[:, :3], atol=1e-12)
+        np.testing.assert_allclose(ours[:, 3:].imag, loops[:, 3:], atol=1e-12)
 
 
 # ----------------------------------------------- Higgs potential and trilinears

@@ -1,7 +1,8 @@
 """Approximate one-loop pole-mass corrections to the gaugino and higgsino mass parameters.
 
-The inputs M1, M2, M3, mueff are DRbar parameters at Q = sqrt(MQ3 MU3) (as
-NMSSMTools reads them); the physical masses differ by one-loop self-energies,
+The inputs M1, M2, M3, mueff are DRbar parameters (at the SUSY scale, as NMSSMTools
+reads them; the self-energies are taken at Q = sqrt(MQ3 MU3)); the physical masses
+differ by one-loop self-energies,
 which for light electroweakinos under heavy sfermions are dominated by gauge
 loops. Following Pierce, Bagger, Matchev, Zhang, hep-ph/9606211, appendix D
 (gaugino self-energies: gauge boson + gaugino loop C_A (5 + 3 ln(Q^2/M^2)) and

@@ -16,20 +16,23 @@ from .spectrum import as_arrays, compute
 @provider("spectrum", vectorised=True, name="nmssm_builtin")
 def nmssm_builtin(params: dict, *, loops: bool = True, two_loop: bool = True,
                   require_neutralino_lsp: bool = True, perturbativity_bound: float = 0.5,
-                  vacuum_check: bool = True) -> PartlyInvalid:
+                  vacuum_check: bool = True, vacuum_loops: bool = True) -> PartlyInvalid:
     """Z3-NMSSM spectrum in pure numpy, vectorised: masses [GeV] and mixings (SLHA2).
 
-    Higgs: tree level plus the one-loop top/bottom effective potential and the
-    chargino/neutralino loops (``loops``), and resummed leading two-loop logarithms
-    (``two_loop``); neutralinos and charginos with
-    one-loop pole corrections to M1, M2, mueff (with ``loops``); sfermions and gluino
-    at tree level. Points failing the theory checks (tachyons, LSP, perturbativity up
-    to M_GUT, a deeper singlet-only or trivial vacuum) are invalid, one code per point.
+    Higgs: computed at the stop scale with the inputs run there; tree level plus the
+    one-loop effective potential (quarks, squarks, W, Z, sfermions, electroweakinos,
+    Higgs bosons) and the momentum dependence of the top loop (``loops``), and the
+    two-loop O(alpha_t alpha_s) and O(alpha_t^2) potentials (``two_loop``);
+    neutralinos and charginos with one-loop pole corrections to M1, M2, mueff (with
+    ``loops``); sfermions and gluino at tree level. Points failing the theory checks
+    (tachyons, LSP, perturbativity up to M_GUT, a deeper trivial, single-field or
+    singlet-only vacuum: with the one-loop potential, or at tree level with
+    ``vacuum_loops=False``) are invalid, one code per point.
     """
     spec = compute(params, loops=loops, two_loop=two_loop)
     bad, code = theory_checks(spec, params, require_neutralino_lsp=require_neutralino_lsp,
                               perturbativity_bound=perturbativity_bound,
-                              vacuum_check=vacuum_check)
+                              vacuum_check=vacuum_check, vacuum_loops=vacuum_loops)
     value = {k: v for k, v in spec.items() if not k.startswith("_")}
     # one code and reason per point (the evaluator takes arrays as well as strings)
     reasons = np.array([REASONS.get(c, "") for c in code], dtype=object)
