@@ -9,4 +9,7 @@ registered providers ``nmssm_builtin``, ``nmssm_builtin_couplings``,
 ``nmssm_builtin_slha``).
 """
 
-from . import provider  # noqa: F401  (registers the providers)
+from . import (  # noqa: F401  (they register the providers)
+    ewkino_provider,  # electroweakino decays and cross sections
+    provider,
+)

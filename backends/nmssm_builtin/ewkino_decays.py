@@ -74,7 +74,7 @@ Z_PAIRS = (("nu_e", 0.0), ("nu_mu", 0.0), ("nu_tau", 0.0), ("e", 0.001022),
            ("mu", 0.21132), ("tau", 2 * sm.MTAU), ("u", 2 * M_PI0), ("d", 2 * M_PI0),
            ("s", 2 * M_K), ("c", 2 * M_D), ("b", 2 * M_B))
 #: Gauss-Legendre nodes of the virtual-boson integral
-OFFSHELL_NODES = 24
+OFFSHELL_NODES = 16
 
 
 @dataclass
@@ -119,9 +119,8 @@ class DecayTable:
 def momentum(m1: np.ndarray, m2: np.ndarray, m3: np.ndarray) -> np.ndarray:
     """Decay momentum [GeV] of |m1| -> |m2| |m3| (0 where closed)."""
     a, b, c = np.abs(m1), np.abs(m2), np.abs(m3)
-    lam = (a**2 - (b + c) ** 2) * (a**2 - (b - c) ** 2)
-    ok = a > b + c
-    return np.where(ok, np.sqrt(np.where(ok, lam, 0.0)) / (2.0 * np.maximum(a, 1e-30)), 0.0)
+    lam = (a * a - (b + c) ** 2) * (a * a - (b - c) ** 2)
+    return np.sqrt(np.maximum(lam, 0.0)) * (a > b + c) / (2.0 * np.maximum(a, 1e-30))
 
 
 def invariants(c_l: np.ndarray, c_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,21 +157,22 @@ def offshell_vector(m1: np.ndarray, m2: np.ndarray, ll_rr: np.ndarray, lr: np.nd
 
     ``strength``: N_c (|g_L|^2 + |g_R|^2) of V -> f fbar', ``threshold``: q_min [GeV] per pair.
     Integration in q^2 = dm^2 - (dm^2 - q_min^2) y^2 on Gauss-Legendre nodes in y, which
-    absorbs the square-root end point of the two-body momentum at q = dm."""
+    absorbs the square-root end point of the two-body momentum at q = dm; pairs with the
+    same threshold share one integral."""
+    levels, which = np.unique(threshold, return_inverse=True)
     dm = np.abs(m1) - np.abs(m2)
     x, w = np.polynomial.legendre.leggauss(OFFSHELL_NODES)
     y = 0.5 * (x + 1.0)
-    qmin2 = np.minimum(threshold**2, np.maximum(dm, 0.0)[:, None] ** 2)       # (k, c)
-    span = np.maximum(dm[:, None] ** 2 - qmin2, 0.0)                          # (k, c)
-    q2 = dm[:, None, None] ** 2 - span[:, :, None] * y**2                     # (k, c, g)
-    q2 = np.maximum(q2, 1e-12)
-    jac = span[:, :, None] * 2 * y * 0.5 * w                                  # dq^2
+    qmin2 = np.minimum(levels**2, np.maximum(dm, 0.0)[:, None] ** 2)          # (k, l)
+    span = np.maximum(dm[:, None] ** 2 - qmin2, 0.0)
+    q2 = np.maximum(dm[:, None, None] ** 2 - span[:, :, None] * y**2, 1e-12)    # (k, l, g)
+    jac = span[:, :, None] * y * w                                             # dq^2
     two_body = fermion_vector(m1[:, None, None], m2[:, None, None], np.sqrt(q2),
                               ll_rr[:, None, None], lr[:, None, None])
-    beta = np.sqrt(np.clip(1.0 - threshold[None, :, None] ** 2 / q2, 0.0, 1.0))
-    vdecay = strength[None, :, None] * q2 * beta / (24 * math.pi**2)           # q Gamma_V / pi
+    beta = np.sqrt(np.clip(1.0 - levels[None, :, None] ** 2 / q2, 0.0, 1.0))
     bw = (q2 - mv**2) ** 2 + mv**2 * gamma_v**2
-    return np.sum(jac * two_body * vdecay / bw, axis=-1)
+    per_level = np.sum(jac * two_body * q2 * beta / bw, axis=-1) / (24 * math.pi**2)
+    return per_level[:, which] * strength                        # q Gamma_V(q)/pi per pair
 
 
 def _w_strength() -> tuple[np.ndarray, np.ndarray]:
@@ -225,6 +225,12 @@ def _vector_channel(table: DecayTable, parent: int, m1: np.ndarray, m2: np.ndarr
             table.add(parent, (-daughter, -charge * f1, -charge * f2), full)
 
 
+def _open(m_parent: np.ndarray, m_fermion: np.ndarray, m_sfermions: tuple) -> bool:
+    """Whether a decay to any of the sfermion states plus the fermion is open at any point."""
+    lightest = np.min(np.stack(m_sfermions, -1), axis=-1)
+    return bool(np.any(np.abs(m_parent) > lightest + m_fermion))
+
+
 def sfermion_masses(spec: dict, params: dict) -> dict[str, tuple[np.ndarray, ...]]:
     """Masses [GeV] of the sfermion states per species (mass-ordered for t, b, tau)."""
     out = {f: tuple(spec[k] for k in keys) for f, keys in SFERMION_MASS.items()
@@ -254,49 +260,49 @@ def decays(spec: dict, params: dict, v: Vertices) -> DecayTable:
     zn, zc, wv, hcv = v.z_neutralino, v.z_chargino, v.w_neutralino_chargino, \
         v.hc_neutralino_chargino
     nh, na, ch, ca = v.neutralino_h, v.neutralino_a, v.chargino_h, v.chargino_a
-    # neutralinos
+    # neutralinos: scalar channels for all (boson, parent, daughter) at once
+    m0 = np.stack(mneu, -1)
+    w_h = fermion_scalar(m0[:, None, :, None], m0[:, None, None, :],
+                         np.stack(mh, -1)[:, :, None, None], *invariants(nh.L, nh.R))
+    w_a = fermion_scalar(m0[:, None, :, None], m0[:, None, None, :],
+                         np.stack(ma, -1)[:, :, None, None], *invariants(na.L, na.R))
+    w_hc = fermion_scalar(m0[:, :, None], np.stack(mcha, -1)[:, None, :], mhc[:, None, None],
+                          *invariants(hcv.L, hcv.R))                         # (n, 5, 2)
     for i, parent in enumerate(NEUTRALINOS):
         m1 = mneu[i]
         for j in range(5):
-            if j == i:
-                continue
             m2 = mneu[j]
-            if not (np.abs(m2) < np.abs(m1)).any():
+            if j == i or not (np.abs(m2) < np.abs(m1)).any():
                 continue
             _vector_channel(table, parent, m1, m2, zn.L[:, i, j], zn.R[:, i, j], "Z",
                             NEUTRALINOS[j])
             for a, pdg in enumerate(HIGGS_EVEN):
-                table.add(parent, (NEUTRALINOS[j], pdg),
-                          fermion_scalar(m1, m2, mh[a], *invariants(nh.L[:, a, i, j],
-                                                                    nh.R[:, a, i, j])))
+                table.add(parent, (NEUTRALINOS[j], pdg), w_h[:, a, i, j])
             for b, pdg in enumerate(HIGGS_ODD):
-                table.add(parent, (NEUTRALINOS[j], pdg),
-                          fermion_scalar(m1, m2, ma[b], *invariants(na.L[:, b, i, j],
-                                                                    na.R[:, b, i, j])))
+                table.add(parent, (NEUTRALINOS[j], pdg), w_a[:, b, i, j])
         for k, cha in enumerate(CHARGINOS):
-            m2 = mcha[k]
-            _vector_channel(table, parent, m1, m2, wv.L[:, i, k], wv.R[:, i, k], "W-", cha,
-                            conjugate=True)
-            width = fermion_scalar(m1, m2, mhc, *invariants(hcv.L[:, i, k], hcv.R[:, i, k]))
-            table.add(parent, (cha, -HIGGS_CHARGED), width)
-            table.add(parent, (-cha, HIGGS_CHARGED), width)
+            _vector_channel(table, parent, m1, mcha[k], wv.L[:, i, k], wv.R[:, i, k], "W-",
+                            cha, conjugate=True)
+            table.add(parent, (cha, -HIGGS_CHARGED), w_hc[:, i, k])
+            table.add(parent, (-cha, HIGGS_CHARGED), w_hc[:, i, k])
         for f, coupling in v.sfermion_neutralino.items():
+            if not _open(m1, mf[f], msf[f]):
+                continue
+            ll_rr, lr = invariants(coupling.L[:, :, i], coupling.R[:, :, i])      # (n, states)
+            widths = COLOUR[f] * fermion_scalar(m1[:, None], mf[f][:, None],
+                                                np.stack(msf[f], -1), ll_rr, lr)
             for s, sf_pdg in enumerate(SFERMION[f]):
-                if f not in msf or s >= len(msf[f]):
-                    continue
-                ll_rr, lr = invariants(coupling.L[:, s, i], coupling.R[:, s, i])
-                width = COLOUR[f] * fermion_scalar(m1, mf[f], msf[f][s], ll_rr, lr)
-                table.add(parent, (sf_pdg, -FERMION[f]), width)
-                table.add(parent, (-sf_pdg, FERMION[f]), width)
+                table.add(parent, (sf_pdg, -FERMION[f]), widths[:, s])
+                table.add(parent, (-sf_pdg, FERMION[f]), widths[:, s])
     # charginos
     for k, parent in enumerate(CHARGINOS):
         m1 = mcha[k]
         for i in range(5):
-            m2 = mneu[i]
-            _vector_channel(table, parent, m1, m2, wv.L[:, i, k], wv.R[:, i, k], "W+",
+            _vector_channel(table, parent, m1, mneu[i], wv.L[:, i, k], wv.R[:, i, k], "W+",
                             NEUTRALINOS[i])
             table.add(parent, (NEUTRALINOS[i], HIGGS_CHARGED),
-                      fermion_scalar(m1, m2, mhc, *invariants(hcv.L[:, i, k], hcv.R[:, i, k])))
+                      fermion_scalar(m1, mneu[i], mhc, *invariants(hcv.L[:, i, k],
+                                                                   hcv.R[:, i, k])))
         if k == 1:
             m2 = mcha[0]
             _vector_channel(table, parent, m1, m2, zc.L[:, 0, 1], zc.R[:, 0, 1], "Z",
@@ -310,14 +316,15 @@ def decays(spec: dict, params: dict, v: Vertices) -> DecayTable:
         for f, coupling in v.sfermion_chargino.items():
             up = SPECIES[f][0] > 0
             partner = PARTNER[f]
+            if not _open(m1, mf[partner], msf[f]):
+                continue
+            ll_rr, lr = invariants(coupling.L[:, :, k], coupling.R[:, :, k])
+            widths = COLOUR[f] * fermion_scalar(m1[:, None], mf[partner][:, None],
+                                                np.stack(msf[f], -1), ll_rr, lr)
             for s, sf_pdg in enumerate(SFERMION[f]):
-                if f not in msf or s >= len(msf[f]):
-                    continue
-                ll_rr, lr = invariants(coupling.L[:, s, k], coupling.R[:, s, k])
-                width = COLOUR[f] * fermion_scalar(m1, mf[partner], msf[f][s], ll_rr, lr)
                 # chi+ -> up-type sfermion + anti(down partner); -> anti(down-type sf) + up partner
                 daughters = (sf_pdg, -FERMION[partner]) if up else (-sf_pdg, FERMION[partner])
-                table.add(parent, daughters, width)
+                table.add(parent, daughters, widths[:, s])
     # sleptons and sneutrinos
     neutral_couplings, charged_couplings = v.sfermion_neutralino, v.sfermion_chargino
     for f in (*CHARGED_LEPTONS, *SNEUTRINOS):

@@ -101,6 +101,13 @@ def propagators(shat: np.ndarray) -> dict[str, np.ndarray]:
             "AZ": pz.real / shat}
 
 
+#: the structures of W exchange (fermion pairs), of gamma/Z exchange (fermion pairs), of
+#: gamma/Z exchange (scalar pairs) and of W exchange (scalar pairs)
+W_FERMION = tuple(("WW", c, k) for c in ("wplus", "wminus") for k in ("F1", "F2"))
+NEUTRAL_FERMION = tuple((p, q, k) for p in ("AA", "AZ", "ZZ") for q in ("up", "down")
+                        for k in ("F1", "F2"))
+NEUTRAL_SCALAR = tuple((p, q, "S") for p in ("AA", "AZ", "ZZ") for q in ("up", "down"))
+W_SCALAR = (("WW", "wplus", "S"), ("WW", "wminus", "S"))
 #: which parton channels each propagator structure needs
 PROPAGATOR_CHANNELS = {"WW": ("wplus", "wminus"), "ZZ": ("up", "down"), "AA": ("up", "down"),
                        "AZ": ("up", "down")}
@@ -140,9 +147,11 @@ def structure_tables() -> dict[tuple[str, str, str], np.ndarray]:
     return structure_integrals(ma, mb)
 
 
-def structure(ma: np.ndarray, mb: np.ndarray) -> dict[tuple[str, str, str], np.ndarray]:
-    """Structure integrals at |ma|, |mb| (arrays of one shape) by bilinear interpolation of
-    their logarithm in (ln|ma|, ln|mb|) on the grid; zero above the grid, edge value below."""
+def structure(ma: np.ndarray, mb: np.ndarray, keys: tuple | None = None
+              ) -> dict[tuple[str, str, str], np.ndarray]:
+    """Structure integrals ``keys`` (default all) at |ma|, |mb| (arrays of one shape) by
+    bilinear interpolation of their logarithm in (ln|ma|, ln|mb|) on the grid; zero above
+    the grid, edge value below."""
     tables = structure_tables()
     lg = np.log(MASS_GRID)
     a = np.clip(np.log(np.maximum(np.abs(ma), 1e-3)), lg[0], lg[-1])
@@ -153,7 +162,8 @@ def structure(ma: np.ndarray, mb: np.ndarray) -> dict[tuple[str, str, str], np.n
     fa = (a - lg[i]) / (lg[i + 1] - lg[i])
     fb = (b - lg[j]) / (lg[j + 1] - lg[j])
     out = {}
-    for key, t in tables.items():
+    for key in tables if keys is None else keys:
+        t = tables[key]
         # interpolate the magnitude logarithmically, keep the sign (Re P_Z / s changes sign
         # only below the Z pole, outside the grid's pair masses)
         mag = np.log(np.maximum(np.abs(t), 1e-300))

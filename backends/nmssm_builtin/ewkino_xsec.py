@@ -155,7 +155,7 @@ def electroweakinos(spec: dict, v: Vertices) -> dict[str, np.ndarray]:
     for i in range(5):
         for j in range(2):
             ma, mb = mneu[:, i], mcha[:, j]
-            s = lo.structure(ma, mb)
+            s = lo.structure(ma, mb, lo.W_FERMION)
             ll_rr = np.abs(w.L[:, i, j]) ** 2 + np.abs(w.R[:, i, j]) ** 2
             lr = (w.L[:, i, j] * np.conj(w.R[:, i, j])).real * np.sign(ma * mb)
             wino = nmix[:, i, 1] ** 2 * 2 * wino_c[:, j]
@@ -169,7 +169,7 @@ def electroweakinos(spec: dict, v: Vertices) -> dict[str, np.ndarray]:
     for i in range(5):
         for j in range(i, 5):
             ma, mb = mneu[:, i], mneu[:, j]
-            s = lo.structure(ma, mb)
+            s = lo.structure(ma, mb, lo.NEUTRAL_FERMION)
             sigma = fermion_neutral(s, z.L[:, i, j].real, z.R[:, i, j].real, 0.0,
                                     np.sign(ma * mb))
             if i == j:
@@ -180,7 +180,7 @@ def electroweakinos(spec: dict, v: Vertices) -> dict[str, np.ndarray]:
     for i in range(2):
         for j in range(2):
             ma, mb = mcha[:, i], mcha[:, j]
-            s = lo.structure(ma, mb)
+            s = lo.structure(ma, mb, lo.NEUTRAL_FERMION)
             sigma = fermion_neutral(s, zc.L[:, i, j].real, zc.R[:, i, j].real,
                                     -e if i == j else 0.0, np.ones_like(ma))
             k = k_between("wino_c1c1", "higgsino_c1c1", 0.5 * (ma + mb),
@@ -196,11 +196,11 @@ def sleptons(spec: dict, msnutau: np.ndarray) -> dict[str, np.ndarray]:
     sw2 = sm.SW2
     n = spec["msmuL"].shape[0]
     eye = np.broadcast_to(np.eye(2), (n, 2, 2))
-    states = {"e": (eye, spec["msmuL"], spec["msmuR"], spec["msnumu"]),
-              "mu": (eye, spec["msmuL"], spec["msmuR"], spec["msnumu"]),
-              "tau": (spec["stau_mix"], spec["mstau1"], spec["mstau2"], msnutau)}
+    # selectrons and smuons share their masses (no L-R mixing): computed once for both
+    groups = ((("e", "mu"), eye, spec["msmuL"], spec["msmuR"], spec["msnumu"]),
+              (("tau",), spec["stau_mix"], spec["mstau1"], spec["mstau2"], msnutau))
     out: dict[str, np.ndarray] = {}
-    for flavour, (rmix, m1, m2, msnu) in states.items():
+    for flavours, rmix, m1, m2, msnu in groups:
         masses = (m1, m2)
         left = rmix[:, :, 0]                                       # R_kL (n, 2)
         for a in range(2):
@@ -209,21 +209,22 @@ def sleptons(spec: dict, msnutau: np.ndarray) -> dict[str, np.ndarray]:
                 kappa = -(g / cw) * (-0.5 * left[:, a] * left[:, b]
                                      + sw2 * (rmix[:, a, 0] * rmix[:, b, 0]
                                               + rmix[:, a, 1] * rmix[:, b, 1]))
-                s = lo.structure(masses[a], masses[b])
+                s = lo.structure(masses[a], masses[b], lo.NEUTRAL_SCALAR)
                 sigma = fermion_neutral(s, kappa, 0.0, e if a == b else 0.0, 1.0,
                                         kind="scalar")
                 lmix = 0.5 * (left[:, a] ** 2 + left[:, b] ** 2)
                 k = k_between("slepton_L", "slepton_R", 0.5 * (masses[a] + masses[b]), lmix)
-                pa, pb = SLEPTONS[flavour][a], SLEPTONS[flavour][b]
-                out[key(pa, -pb)] = k * sigma
+                for f in flavours:
+                    out[key(SLEPTONS[f][a], -SLEPTONS[f][b])] = k * sigma
             # W: sneutrino - charged slepton, coupling (g/sqrt2) R_aL
-            s = lo.structure(msnu, masses[a])
+            s = lo.structure(msnu, masses[a], lo.W_SCALAR)
             k = k_factor("slepton_L", 0.5 * (msnu + masses[a]))
             for charge, sign in (("wplus", 1), ("wminus", -1)):
                 sigma = 0.25 * g**4 * left[:, a] ** 2 * s[("WW", charge, "S")]
-                out[key(SNEUTRINOS[flavour] * sign, -SLEPTONS[flavour][a] * sign)] = k * sigma
-        s = lo.structure(msnu, msnu)
+                for f in flavours:
+                    out[key(SNEUTRINOS[f] * sign, -SLEPTONS[f][a] * sign)] = k * sigma
+        s = lo.structure(msnu, msnu, lo.NEUTRAL_SCALAR)
         sigma = fermion_neutral(s, -(g / cw) * 0.5 * np.ones(n), 0.0, 0.0, 1.0, kind="scalar")
-        out[key(SNEUTRINOS[flavour], -SNEUTRINOS[flavour])] = (
-            k_factor("slepton_L", msnu) * sigma)
+        for f in flavours:
+            out[key(SNEUTRINOS[f], -SNEUTRINOS[f])] = k_factor("slepton_L", msnu) * sigma
     return out

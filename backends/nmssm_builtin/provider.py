@@ -44,11 +44,15 @@ def nmssm_builtin_couplings(spectrum: dict, params: dict) -> dict[str, np.ndarra
 
 
 @provider("slha", vectorised=True, name="nmssm_builtin_slha")
-def nmssm_builtin_slha(spectrum: dict, params: dict) -> list:
-    """One pyslha.Doc per point: the built-in spectrum as an SLHA2 document."""
-    from .slha import to_documents
+def nmssm_builtin_slha(spectrum: dict, params: dict, ewkino_decays: dict,
+                       ewkino_xsec: dict) -> list:
+    """One pyslha.Doc per point: the built-in spectrum as an SLHA2 document, with the
+    electroweakino and slepton DECAY and XSECTION blocks."""
+    from .slha import add_ewkino_blocks, to_documents
 
     p = as_arrays(params)
     spec = dict(spectrum)
     spec["_squares"] = {"msnutau_sq": sfermions(p)["msnutau_sq"]}
-    return to_documents(spec, p)
+    docs = to_documents(spec, p)
+    add_ewkino_blocks(docs, ewkino_decays, ewkino_xsec)
+    return docs
