@@ -20,8 +20,9 @@ MASS_TOLERANCE of the mean are not matched to the maps (their signal is left out
 underestimates r). For each map r = sum_c sigma_c BR_c / UL(m_mother,c, m_LSP): contributions
 at different masses add as signal events of one search region would (exact for one counting
 region with mass-dependent acceptance folded into UL). Contributions outside a map's grid
-give r = 0; the flag ``outside_grid`` says where one of them could have mattered (sigma x BR
-above a tenth of the map's smallest limit). The selected result is the map with the largest
+give r = 0 there; the flag ``outside_grid`` says where a contribution that could have
+mattered (sigma x BR above a tenth of the smallest limit) lies outside every map of its
+topology. The selected result is the map with the largest
 expected r (the observed r for maps without published expected limits, which SModelS also
 does), so that the choice is not biased by fluctuations of the data; its observed r and its
 truncated-Gaussian likelihood (``lhc_maps``) are the result.
@@ -113,17 +114,19 @@ def signal_contributions(spectrum: Mapping, xsec: Mapping, decays: Mapping
 
 
 def map_r_values(ul_map: ULMap, contributions: list[Contribution]
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """r_obs, r_exp (-1 without published expected limits) and the outside-grid flag of one
-    map, summed over its topology's contributions. Contributions that could not reach
-    r = R_NEGLIGIBLE anywhere on the map (sigma x BR below that fraction of its smallest
-    limit) are skipped."""
+                 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """r_obs, r_exp (-1 without published expected limits) of one map, summed over its
+    topology's contributions, and per contribution where it falls outside the map although
+    it could matter (sigma x BR above FLAG_FRACTION of the map's smallest limit).
+    Contributions that could not reach r = R_NEGLIGIBLE anywhere on the map are skipped."""
     n = len(contributions[0][0])
     r_obs, r_exp = np.zeros(n), np.zeros(n)
-    flag = np.zeros(n, dtype=bool)
+    outside = []
     smallest = float(np.min(ul_map.points[:, 2]))
     for sigma_br, mother, lsp in contributions:
         sigma_br = np.broadcast_to(sigma_br, (n,))
+        missed = np.zeros(n, dtype=bool)
+        outside.append(missed)
         idx = np.flatnonzero(sigma_br > R_NEGLIGIBLE * smallest)
         if idx.size == 0:
             continue
@@ -133,10 +136,10 @@ def map_r_values(ul_map: ULMap, contributions: list[Contribution]
         r_obs[idx] += np.where(inside, sigma_br[idx] / np.where(inside, ul_obs, 1.0), 0.0)
         if ul_map.has_expected:
             r_exp[idx] += np.where(inside, sigma_br[idx] / np.where(inside, ul_exp, 1.0), 0.0)
-        flag[idx] |= ~inside & (sigma_br[idx] > FLAG_FRACTION * smallest)
+        missed[idx] = ~inside & (sigma_br[idx] > FLAG_FRACTION * smallest)
     if not ul_map.has_expected:
         r_exp[:] = -1.0
-    return r_obs, r_exp, flag
+    return r_obs, r_exp, outside
 
 
 def summarise(results: Mapping[str, tuple[np.ndarray, np.ndarray]],
@@ -190,11 +193,19 @@ class LHCBuiltin:
                  ) -> dict:
         contributions = signal_contributions(spectrum, ewkino_xsec, ewkino_decays)
         results = {}
-        flag = np.zeros(len(spectrum["mneu1"]), dtype=bool)
+        # a contribution is uncovered if every map of its topology misses it
+        uncovered: dict[str, list[np.ndarray]] = {}
         for ul_map in self.maps:
             r_obs, r_exp, outside = map_r_values(ul_map, contributions[ul_map.topology])
             results[ul_map.name] = (r_obs, r_exp)
-            flag |= outside
+            previous = uncovered.get(ul_map.topology)
+            uncovered[ul_map.topology] = (outside if previous is None else
+                                          [a & b for a, b in zip(previous, outside,
+                                                                 strict=True)])
+        flag = np.zeros(len(spectrum["mneu1"]), dtype=bool)
+        for masks in uncovered.values():
+            for mask in masks:
+                flag |= mask
         return summarise(results, lambda _, o, e: log_likelihood_ratio(o, e, self.correction),
                          flag)
 
