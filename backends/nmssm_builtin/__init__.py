@@ -10,6 +10,7 @@ registered providers ``nmssm_builtin``, ``nmssm_builtin_couplings``,
 """
 
 from . import (  # noqa: F401  (they register the providers)
+    ewkino_lep,  # LEP observables of the electroweakinos
     ewkino_provider,  # electroweakino decays and cross sections
     provider,
 )
