@@ -265,3 +265,23 @@ def test_decays_match_nmssmtools(bench):
             assert mine == pytest.approx(d.br, abs=0.01), (pid, d.ids)
     for pid in (1000023, 1000025, 1000024):
         assert table.width(pid)[0] == pytest.approx(reference[pid].totalwidth, rel=0.07), pid
+
+
+def test_slha_document_carries_decays_and_cross_sections(bench):
+    """The built-in slha provider writes DECAY and XSECTION blocks that pyslha reads back:
+    widths, branching ratios summing to one, and the cross sections in pb."""
+    import pyslha
+
+    from backends.nmssm_builtin.provider import nmssm_builtin_slha
+
+    _, spec, params, _ = bench
+    decays = nmssm_builtin_ewkino_decays(spec, params)
+    sigma = nmssm_builtin_ewkino_xsec(spec, params)
+    doc = nmssm_builtin_slha(spec, params, decays, sigma)[0]
+    back = pyslha.readSLHA(pyslha.writeSLHA(doc, precision=10))
+    chi2 = back.decays[1000023]
+    assert chi2.totalwidth == pytest.approx(decays["width"]["1000023"][0], rel=1e-8)
+    assert sum(d.br for d in chi2.decays) == pytest.approx(1.0, abs=1e-8)
+    process = back.xsections[(2212, 2212, -1000024, 1000023)]
+    assert process.xsecs[0].value == pytest.approx(sigma["1000023,-1000024"][0], rel=1e-8)
+    assert process.xsecs[0].sqrts == 13000.0

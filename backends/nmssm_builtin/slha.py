@@ -100,7 +100,7 @@ def add_ewkino_blocks(docs: list[Any], decays: dict, xsec: dict) -> None:
             process = pyslha.Process((2212, 2212), final)
             process.add_xsec(sqrts, scheme, qcd, ew, kf, kr, pdf, float(sigma[i]),
                              ("fit", "LOxK"))
-            doc.xsections[((2212, 2212), final)] = process
+            doc.xsections[(2212, 2212, *final)] = process
 
 
 def write(doc: Any, path: str, precision: int = 12) -> None:
