@@ -30,6 +30,9 @@ import numpy as np
 
 from fit import provider
 
+#: upper bound of the signal strength in the fits (r below 1/MU_MAX is reported as 1/MU_MAX
+#: at most; such signals are far from any sensitivity)
+MU_MAX = 1000.0
 #: the topologies a signal can take (those of the built-in limits)
 TOPOLOGIES = ("TChiWZ", "TChiWH", "TChiWZoff", "TSlepSlep")
 
@@ -106,7 +109,10 @@ class Analysis:
         if self._workspace is None:
             spec = json.loads(json.dumps(self.spec))
             for measurement in spec.get("measurements", []):
-                measurement["config"]["poi"] = self.poi
+                config = measurement["config"]
+                config["poi"] = self.poi
+                others = [q for q in config.get("parameters", []) if q["name"] != self.poi]
+                config["parameters"] = [*others, {"name": self.poi, "bounds": [[0.0, MU_MAX]]}]
             self._workspace = pyhf.Workspace(spec)
         patch, start = [], 0
         for k, channel in enumerate(self._workspace.channels):

@@ -110,6 +110,7 @@ class SModelSLimits:
         self.sigmacut, self.gap, self.correction = sigmacut_fb, min_mass_gap, expected_correction
         self._db: Any = None
         self.names: list[str] = []
+        self.expected: dict[str, bool] = {}
 
     def _load(self) -> None:
         from smodels.base import runtime
@@ -120,11 +121,15 @@ class SModelSLimits:
         from smodels.experiment.databaseObj import Database
 
         self._db = Database(str(self.database_path) if self.database_path else "official")
-        names = []
+        # getExpResults selects in place: called once, for the upper-limit results
+        expected = {}
         for result in self._db.getExpResults(dataTypes=["upperLimit"]):
             for dataset in result.datasets:
-                names += [f"{result.globalInfo.id}:{tx.txName}" for tx in dataset.txnameList]
-        self.names = sorted(set(names))
+                for tx in dataset.txnameList:
+                    name = f"{result.globalInfo.id}:{tx.txName}"
+                    expected[name] = expected.get(name, False) or tx.txnameDataExp is not None
+        self.names = sorted(expected)
+        self.expected = expected
 
     def __call__(self, slha: Any) -> dict:
         import pyslha
@@ -163,7 +168,7 @@ class SModelSLimits:
                 if ratio is not None and background is not None:
                     loglike[name] = float(background - ratio)
         for name in self.names:      # results without an expected limit in the database
-            if r_exp[name] == 0.0 and not self._has_expected(name):
+            if r_exp[name] == 0.0 and not self.expected[name]:
                 r_exp[name] = -1.0
         results = {k: (np.array([r_obs[k]]), np.array([r_exp[k]])) for k in self.names}
 
@@ -177,13 +182,3 @@ class SModelSLimits:
                     if k == "results" else out[k][0].item() if k != "selected"
                     else str(out[k][0]))
                 for k in out}
-
-    def _has_expected(self, name: str) -> bool:
-        analysis, txname = name.split(":")
-        for result in self._db.getExpResults(analysisIDs=[analysis], txnames=[txname],
-                                             dataTypes=["upperLimit"]):
-            for dataset in result.datasets:
-                for tx in dataset.txnameList:
-                    if tx.txName == txname and tx.txnameDataExp is not None:
-                        return True
-        return False

@@ -53,6 +53,32 @@ def test_smodels_on_the_local_database(bench, tmp_path):
                                               rel=1e-4)
 
 
+def test_smodels_points_are_independent(bench, tmp_path):
+    """One SModelS provider evaluates a sequence of points as fresh ones would: a wino-like
+    point (chi2 -> h chi1 dominant) gives the same r after the benchmark as alone, and the
+    Wh result of ATLAS-SUSY-2019-08 agrees with the built-in r within 5%."""
+    from backends.nmssm_builtin.spectrum import as_arrays, compute
+
+    p = as_arrays({"tanb": 10.0, "lambda_": 0.1, "kappa": 0.6, "Alambda": 2000.0,
+                   "Akappa": -100.0, "mueff": 1500.0, "M1": 50.0, "M2": 400.0, "M3": 3000.0,
+                   "At": -2000.0, "Ab": 0.0, "Atau": 0.0, "MQ3": 3000.0, "MU3": 3000.0,
+                   "MD3": 3000.0, "ML3": 3000.0, "ME3": 3000.0, "MQ12": 3000.0,
+                   "MU12": 3000.0, "MD12": 3000.0, "ML12": 3000.0, "ME12": 3000.0})
+    spec = {k: v for k, v in compute(p).items() if not k.startswith("_")}
+    decays, xsec = nmssm_builtin_ewkino_decays(spec, p), nmssm_builtin_ewkino_xsec(spec, p)
+    wino = nmssm_builtin_slha(spec, p, decays, xsec)[0]
+    database = write_ul_database(tmp_path / "db")
+    alone = SModelSLimits(database=database, sigmacut_fb=0.1)(wino)
+    provider = SModelSLimits(database=database, sigmacut_fb=0.1)
+    provider(bench[4])
+    after = provider(wino)
+    assert after["results"] == alone["results"]
+    name = "ATLAS-SUSY-2019-08:TChiWH"
+    builtin = LHCBuiltin()(spec, xsec, decays)["results"][name]["r_obs"][0]
+    assert alone["results"][name]["r_obs"] == pytest.approx(builtin, rel=0.05)
+    assert alone["results"][name]["r_obs"] > 1
+
+
 def test_smodels_sees_the_sm_like_higgs_as_pdg_25(bench):
     doc = bench[4]
     masses = doc.blocks["MASS"]
