@@ -136,3 +136,24 @@ def test_benchmark_point_is_allowed():
     assert 0.3 < limits["r_exp"][0] < 1.0
     assert limits["r_obs_max"][0] < 1.0
     assert not limits["outside_grid"][0]
+
+
+def test_example_run_file(tmp_path):
+    """yaml/examples/nmssm_lhc_lep.yaml runs end to end through the framework (a short scan):
+    both terms are recorded, the LHC term is finite where the point is valid, and the
+    cross sections are written as observables."""
+    from fit.results import load
+    from fit.run import run
+
+    text = (ROOT / "yaml" / "examples" / "nmssm_lhc_lep.yaml").read_text()
+    text = text.replace("n_points: 2000, batch_size: 1000", "n_points: 300, batch_size: 300")
+    path = tmp_path / "run.yaml"
+    path.write_text(text)
+    result = load(run(path, output=tmp_path / "out"))
+    valid = result.valid
+    assert valid.sum() > 50
+    lhc, lep = result.terms["lhc"], result.terms["lep"]
+    reached = valid & np.isfinite(lep) & (lep == 0)
+    assert np.all(lhc[reached] <= 0) and np.any(lhc[reached] < 0)
+    frame = result.to_pandas()
+    assert "observables/ewkino_xsec/1000023,1000024" in frame.columns
