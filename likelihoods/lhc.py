@@ -23,8 +23,8 @@ region with mass-dependent acceptance folded into UL). Contributions outside a m
 give r = 0 there; the flag ``outside_grid`` says where a contribution that could have
 mattered (sigma x BR above a tenth of the smallest limit) lies outside every map of its
 topology. The selected result is the map with the largest
-expected r (the observed r for maps without published expected limits, which SModelS also
-does), so that the choice is not biased by fluctuations of the data; its observed r and its
+expected r (the observed r for maps without published expected limits), so that the choice
+is not biased by fluctuations of the data; its observed r and its
 truncated-Gaussian likelihood (``lhc_maps``) are the result.
 """
 

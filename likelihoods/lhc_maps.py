@@ -10,7 +10,7 @@ whose points cluster at small splittings (arXiv:1911.12606), each coordinate sca
 [0, 1] over the map. Outside the triangulation
 (the convex hull of the points) the limit is undefined: the map returns NaN there and the
 caller sets r = 0 and raises a flag; nothing is extrapolated. The convex hull can bridge
-concave gaps of a map; such gaps are rare in these maps.
+concave gaps of a map (triangles across a gap interpolate between its edges).
 
 Likelihood from observed and expected limits: the truncated-Gaussian approximation of
 Azatov, Contino, Galloway (arXiv:1202.3415, eq. 3.24) as used by SModelS (Alguero et al.,
