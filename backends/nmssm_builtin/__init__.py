@@ -12,10 +12,12 @@ registered providers ``nmssm_builtin``, ``nmssm_builtin_couplings``,
 ``nmssm_builtin_slha``).
 """
 
-from . import (
-    direct_detection,  # noqa: F401  (direct detection)
-    flavour,  # noqa: F401  (flavour observables)
-    gm2,  # noqa: F401  (muon g-2)
-    higgs_decays,  # noqa: F401  (registers the Higgs-decay provider)
-    provider,  # noqa: F401  (registers the providers)
+from . import (  # noqa: F401  (they register the providers)
+    direct_detection,  # direct detection
+    ewkino_lep,  # LEP observables of the electroweakinos
+    ewkino_provider,  # electroweakino decays and cross sections
+    flavour,  # flavour observables
+    gm2,  # muon g-2
+    higgs_decays,  # Higgs decays
+    provider,
 )

@@ -49,15 +49,21 @@ def nmssm_builtin_couplings(spectrum: dict, params: dict) -> dict[str, np.ndarra
 @provider("slha", vectorised=True, name="nmssm_builtin_slha")
 class NMSSMBuiltinSLHA:
     """One pyslha.Doc per point: the built-in spectrum as an SLHA2 document, with the
-    Higgs DECAY blocks of ``higgs_decays`` (option ``decays``, default true)."""
+    Higgs DECAY blocks of ``higgs_decays`` (option ``decays``) and the electroweakino and
+    slepton DECAY and XSECTION blocks (option ``ewkinos``), both default true."""
 
-    def __init__(self, *, decays: bool = True):
-        self.needs = ("spectrum", "params", "higgs_decays") if decays else ("spectrum", "params")
+    def __init__(self, *, decays: bool = True, ewkinos: bool = True):
+        self.needs = (("spectrum", "params") + (("higgs_decays",) if decays else ())
+                      + (("ewkino_decays", "ewkino_xsec") if ewkinos else ()))
 
-    def __call__(self, spectrum: dict, params: dict, higgs_decays: dict | None = None) -> list:
-        from .slha import to_documents
+    def __call__(self, spectrum: dict, params: dict, higgs_decays: dict | None = None,
+                 ewkino_decays: dict | None = None, ewkino_xsec: dict | None = None) -> list:
+        from .slha import add_ewkino_blocks, to_documents
 
         p = as_arrays(params)
         spec = dict(spectrum)
         spec["_squares"] = {"msnutau_sq": sfermions(p)["msnutau_sq"]}
-        return to_documents(spec, p, decays=higgs_decays)
+        docs = to_documents(spec, p, decays=higgs_decays)
+        if ewkino_decays is not None:
+            add_ewkino_blocks(docs, ewkino_decays, ewkino_xsec)
+        return docs
