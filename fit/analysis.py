@@ -263,7 +263,8 @@ def quantity(results: Results, name: str, *, log: bool | None = None) -> Quantit
         q = replace(q, latex=latex, unit=unit, log=spans_decades(values[usable(results)]))
     else:
         q = replace(q, latex=r"\ln L_\mathrm{" + short.replace("_", r"\_") + "}")
-    override = figure_labels(results).get(short) or figure_labels(results).get(q.key) or {}
+    labels = figure_labels(results)
+    override = labels.get(short) or labels.get(q.key) or {}
     q = replace(q, latex=str(override.get("latex", q.latex)),
                 unit=str(override.get("unit", q.unit)),
                 log=bool(override.get("log", q.log) if log is None else log))

@@ -1,12 +1,14 @@
 """How figures look in a paper: sizes, fonts, colours, and legends that hide no curve.
 
-Sizes follow two-column journals (Physical Review, JHEP and EPJC alike): one column is
-3.4 in (86 mm) wide, the full page 7.0 in (178 mm); fonts are 8 pt in a one-column figure
-and 9 pt in a full-width one, so that text keeps its size when the figure is placed at
-its natural width. Text is set in Computer Modern through matplotlib's mathtext, on
-every machine the same, and by LaTeX itself with ``usetex`` where a TeX installation
-(``latex`` and ``dvipng``) is found. PNG files default to 300 dpi; PDF and SVG are
-vector (colour maps inside them are embedded images at that resolution).
+Sizes follow two-column journals (Physical Review, EPJC): one column is 3.4 in (86 mm)
+wide, the full page 7.0 in (178 mm); fonts are 8 pt in a one-column figure and 9 pt in a
+full-width one, so that text keeps its size when the figure is placed at its natural
+width. Text and mathematics are set in STIX (Times-like, as in the Physical Review
+journals; shipped with matplotlib, so every machine draws the same figure, with every
+glyph a plain name may need) through matplotlib's mathtext, or by LaTeX itself with
+``usetex`` where a TeX installation (``latex`` and ``dvipng``) is found. PNG files
+default to 300 dpi; PDF and SVG are vector (colour maps inside them are embedded images
+at that resolution).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ INNER_1D, OUTER_1D = "#8db9e0", "#d3e5f4"
 #: places with no valid point (sampled, all invalid or excluded) and places never sampled
 INVALID, UNSAMPLED = "#d4d4d4", "#9a9a9a"
 BEST = dict(marker="*", color="#d62728", markersize=11, markeredgecolor="white",
-            markeredgewidth=0.6, linestyle="none", zorder=6)
+            markeredgewidth=0.6, linestyle="none", zorder=6, clip_on=False)
 #: where a legend may go, in the order tried
 LEGEND_PLACES = ("upper right", "upper left", "lower right", "lower left", "upper center",
                  "lower center", "center right", "center left")
@@ -66,8 +68,8 @@ def rc(width: str | float = "one", *, usetex: bool = False, dpi: int = DPI) -> d
     settings = {
         "font.size": size, "axes.labelsize": size, "axes.titlesize": size - 1,
         "legend.fontsize": size - 1, "xtick.labelsize": size - 1, "ytick.labelsize": size - 1,
-        "font.family": "serif", "font.serif": ["cmr10", "Computer Modern Roman", "DejaVu Serif"],
-        "mathtext.fontset": "cm", "axes.formatter.use_mathtext": True,
+        "font.family": "serif", "font.serif": ["STIXGeneral", "DejaVu Serif"],
+        "mathtext.fontset": "stix", "axes.formatter.use_mathtext": True,
         "axes.unicode_minus": True, "axes.linewidth": 0.6, "lines.linewidth": 1.1,
         "xtick.direction": "in", "ytick.direction": "in", "xtick.top": True,
         "ytick.right": True, "xtick.minor.visible": True, "ytick.minor.visible": True,
@@ -83,11 +85,12 @@ def rc(width: str | float = "one", *, usetex: bool = False, dpi: int = DPI) -> d
     }
     if usetex:
         if tex_available():
-            settings.update({"text.usetex": True, "font.serif": ["Computer Modern Roman"],
+            # 'Times' makes matplotlib load mathptmx: the same look as the mathtext default
+            settings.update({"text.usetex": True, "font.serif": ["Times"],
                              "text.latex.preamble": r"\usepackage{amsmath}"})
         else:
             log.warning("usetex: no LaTeX installation (latex and dvipng) found; the figures "
-                        "use matplotlib's mathtext with Computer Modern fonts instead")
+                        "use matplotlib's mathtext with STIX fonts instead")
     return settings
 
 
@@ -165,6 +168,8 @@ def legend(ax: Any, handles: list[Any], *, avoid: Sequence[Any] = (),
             return leg
         leg.remove()
     columns = min(len(handles), 3)
+    if kwargs.get("title"):              # the width of the axes is there: one line
+        kwargs["title"] = kwargs["title"].replace("\n", " ")
     return ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
                      ncols=columns, frameon=False, **kwargs)
 

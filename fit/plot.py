@@ -178,7 +178,7 @@ def profile_1d(prof: A.Profile1D | Sequence[A.Profile1D], ax: Any = None, *,
                    Line2D([], [], **{**S.BEST, "markersize": 8}, label="best fit")]
         handles += _holes_1d(ax, p)
     for level, pct in zip(LEVELS_1D, (68, 95), strict=True):
-        ax.axhline(level, color="0.45", ls=(0, (4, 2)), lw=0.6, zorder=2)
+        curves.append(ax.axhline(level, color="0.45", ls=(0, (4, 2)), lw=0.6, zorder=2))
         ax.text(1.0, level, f" {_pct(pct)}", transform=ax.get_yaxis_transform(),
                 va="center", ha="left", fontsize="small", color="0.3")
     ref = profs[0]
@@ -236,7 +236,7 @@ def _contour_lines(ax: Any, surface: Any, colour: Any, *, widths: tuple[float, f
     lines = ax.contour(x, y, chi2, levels=list(A.LEVELS_2D), colors=[colour],
                        linewidths=list(widths), linestyles=list(styles), zorder=4)
     if outline:
-        lines.set_path_effects([pe.withStroke(linewidth=max(widths) + 1.4, foreground="black")])
+        lines.set_path_effects([pe.withStroke(linewidth=max(widths) + 1.0, foreground="black")])
     return lines
 
 
@@ -326,7 +326,7 @@ def profile_2d(prof: A.Profile2D | Sequence[A.Profile2D], ax: Any = None, *,
 def _stroke() -> list[Any]:
     import matplotlib.patheffects as pe
 
-    return [pe.withStroke(linewidth=2.4, foreground="black")]
+    return [pe.withStroke(linewidth=2.0, foreground="black")]
 
 
 def _colour_bins(fig: Any, ax: Any, prof: A.Profile2D, upsample: int
@@ -355,6 +355,7 @@ def _colour_bins(fig: Any, ax: Any, prof: A.Profile2D, upsample: int
                              rasterized=True)
         fig.colorbar(mesh, ax=ax, label=S.tex_safe(prof.color_label), pad=0.02)
         handles = []
+    handles += _holes_2d(ax, prof)
     s = prof.surface(upsample)
     lines = _contour_lines(ax, s, "white", styles=("solid", "dashed"), outline=True)
     handles += [Line2D([], [], color="white", ls=ls, lw=1.0, path_effects=_stroke(),

@@ -354,3 +354,24 @@ def test_grid_runs_are_binned_on_their_nodes(write_yaml, tmp_path):
                 np.testing.assert_allclose(centres, tv[inside], atol=1e-9)
         prof = analysis.profile_2d(r, "x1", "x2")
         assert (prof.index >= 0).all()          # one node in every bin
+
+
+# ---------------------------------------------------------------------------- gallery
+
+def test_the_readme_gallery_is_what_the_gallery_script_makes(capsys):
+    """Every figure the README shows is in docs/figures and made by docs/gallery.py, and
+    the NMSSM run file it uses is valid."""
+    import importlib.util
+    import re
+
+    from fit.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("gallery", root / "docs" / "gallery.py")
+    gallery = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gallery)
+    shown = set(re.findall(r"docs/figures/([\w.-]+\.png)", (root / "README.md").read_text()))
+    assert shown and shown == set(gallery.SHOWN)
+    assert all((root / "docs" / "figures" / name).is_file() for name in shown)
+    assert main(["check", str(root / "yaml/examples/nmssm_higgs_scan.yaml")]) == 0
+    assert "2 likelihood terms" in capsys.readouterr().out
