@@ -666,7 +666,7 @@ def make_plots(paths: Sequence[str | Path], *, names: Sequence[str] | None = Non
     qs = [[A.quantity(r, n, log=forced.get(n)) for n in names] for r in groups]  # checks names
     directory = Path(output) if output else runs[0].path.parent / "plots"
     directory.mkdir(parents=True, exist_ok=True)
-    written = _tables(groups, names, run_names, directory, kind, want_posterior, echo)
+    written = _tables(groups, names, run_names, directory, kind, echo)
     pairs = list(itertools.combinations(range(len(names)), 2))[:max_pairs]
     with S.paper(width, usetex=usetex, dpi=dpi):
         import matplotlib
@@ -745,7 +745,7 @@ def _posterior_range(groups: list[Any], qs: list[list[A.Quantity]], k: int, mode
 
 
 def _tables(groups: list[Any], names: list[str], run_names: list[str] | None,
-            directory: Path, kind: str, want_posterior: bool, echo: bool) -> list[Path]:
+            directory: Path, kind: str, echo: bool) -> list[Path]:
     """``bestfit.md`` (one run, or pooled runs) or ``bestfit_<label>.md`` per run; written
     first, so that they exist even when no point is usable for the figures."""
     written = []
