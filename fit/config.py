@@ -46,7 +46,10 @@ TOP_KEYS = {
     "invalid_loglike": "log-likelihood given to invalid points (a large negative number)",
     "skip_below": "a point whose log L so far falls below this skips the remaining terms",
     "provider_errors": "'invalidate' (default) or 'raise' for unexpected exceptions in providers",
+    "labels": "figure labels of parameters and observables: name: {latex:, unit:, log:}",
 }
+#: what an entry under 'labels:' may set (for plots only; not part of the physics)
+FIGURE_LABEL_KEYS = {"latex": str, "unit": str, "log": bool}
 
 PRIOR_KEYS = {
     "uniform": {"range"},
@@ -205,7 +208,7 @@ class RunConfig:
         """Hash of what gives a point its meaning: parameters, likelihoods, rules and the
         source code of the user's provider modules (not the sampler, seed, output or model
         description, which a resumed run may change)."""
-        ignored = ("output", "sampler", "samplers", "seed", "model")
+        ignored = ("output", "sampler", "samplers", "seed", "model", "labels")
         relevant = {k: v for k, v in self.data.items() if k not in ignored}
         digest = hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode())
         for module in self.modules:
@@ -466,6 +469,28 @@ def _string_list(data: MarkedDict, key: str) -> list[str]:
     return list(value)
 
 
+def _figure_labels(data: MarkedDict) -> None:
+    """Check ``labels:``: ``name: {latex: str, unit: str, log: bool}`` per parameter or
+    observable (``omega_h2``, ``spectrum/mh1``); read back by `fit.analysis`."""
+    labels = data.get("labels")
+    if labels is None:
+        return
+    if not isinstance(labels, MarkedDict):
+        raise _where(data, "labels", "labels").error(
+            "expected a mapping 'name: {latex: ..., unit: ..., log: ...}'")
+    for name, entry in labels.items():
+        where = _where(labels, name, f"labels.{name}")
+        if not isinstance(entry, MarkedDict):
+            raise where.error(f"expected a mapping with {one_of(FIGURE_LABEL_KEYS)}, "
+                              f"got {entry!r}")
+        _check_keys(entry, FIGURE_LABEL_KEYS, f"labels.{name}", "a label")
+        for key, kind in FIGURE_LABEL_KEYS.items():
+            if key in entry and not isinstance(entry[key], kind):
+                raise _where(entry, key, f"labels.{name}.{key}").error(
+                    f"expected {'true or false' if kind is bool else 'a string'}, "
+                    f"got {entry[key]!r}")
+
+
 def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConfig:
     """Read, merge and validate a run file, with command-line ``overrides`` applied on top.
     Raises `ConfigError` on any problem."""
@@ -498,6 +523,7 @@ def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConf
     if not isinstance(model, str):
         raise _where(data, "model", "model").error(f"expected a string, got {model!r}")
     observables = _string_list(data, "observables")
+    _figure_labels(data)
     return RunConfig(
         source=source, data=plain(data), space=_parameters(data),
         likelihoods=_named_entries(data["likelihoods"], data, "likelihoods",

@@ -59,7 +59,16 @@ class Results:
 
     @property
     def labels(self) -> dict[str, tuple[str, str]]:
+        """Parameter name -> (latex, unit), from the run file's ``latex:`` and ``unit:``."""
         return {k: tuple(v) for k, v in json.loads(self.attrs.get("labels", "{}")).items()}
+
+    @property
+    def observable_labels(self) -> dict[str, tuple[str, str]]:
+        """Observable name (``'omega_h2'``, ``'spectrum/mh1'``) -> (latex, unit), as the
+        providers that computed them declare (empty for runs written before labels were
+        recorded)."""
+        return {k: tuple(v) for k, v in
+                json.loads(self.attrs.get("observable_labels", "{}")).items()}
 
     def best(self) -> int | None:
         """Index of the valid point with the highest log-likelihood (None if none is valid)."""

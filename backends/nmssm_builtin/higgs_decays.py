@@ -45,6 +45,7 @@ import numpy as np
 
 from fit import provider
 
+from ..nmssm_labels import LABELS
 from . import couplings as cp
 from . import higgs_widths as hw
 from . import qcd_running as qcd
@@ -466,7 +467,8 @@ NEUTRAL_CHANNELS = frozenset(
     + [f"{kind}{a}{b}" for kind in THIRD_GENERATION for a, b in ((1, 1), (1, 2), (2, 2))])
 
 
-@provider("higgs_decays", vectorised=True, name="nmssm_builtin_higgs_decays")
+@provider("higgs_decays", vectorised=True, name="nmssm_builtin_higgs_decays",
+          labels=LABELS["higgs_decays"])
 class NMSSMBuiltinHiggsDecays:
     """Widths [GeV] and branching ratios of h1..h3, a1, a2, H+ (keys in
     docs/capabilities.md). ``invisible``: channels counted as invisible besides the

@@ -7,13 +7,14 @@ import numpy as np
 
 from fit import PartlyInvalid, provider
 
+from ..nmssm_labels import LABELS
 from .checks import REASONS, theory_checks
 from .couplings import higgs_couplings as _couplings
 from .sfermions import sfermions
 from .spectrum import as_arrays, compute
 
 
-@provider("spectrum", vectorised=True, name="nmssm_builtin")
+@provider("spectrum", vectorised=True, name="nmssm_builtin", labels=LABELS["spectrum"])
 def nmssm_builtin(params: dict, *, loops: bool = True, two_loop: bool = True,
                   require_neutralino_lsp: bool = True, perturbativity_bound: float = 0.5,
                   vacuum_check: bool = True, vacuum_loops: bool = True) -> PartlyInvalid:
@@ -39,7 +40,8 @@ def nmssm_builtin(params: dict, *, loops: bool = True, two_loop: bool = True,
     return PartlyInvalid(value, bad, code, reasons)
 
 
-@provider("higgs_couplings", vectorised=True, name="nmssm_builtin_couplings")
+@provider("higgs_couplings", vectorised=True, name="nmssm_builtin_couplings",
+          labels=LABELS["higgs_couplings"])
 def nmssm_builtin_couplings(spectrum: dict, params: dict) -> dict[str, np.ndarray]:
     """Reduced couplings of h_1..h_3 to up/down fermions, W/Z, gluons and photons
     (relative to a SM Higgs of the same mass)."""
