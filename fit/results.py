@@ -19,9 +19,13 @@ from typing import Any
 import h5py
 import numpy as np
 
+from . import journal
 from .errors import OutputError
 
 GROUPS = ("parameters", "cube", "loglike", "observables", "timing", "sampler")
+#: the per-point columns of every run, as a file without points (yet) gives them
+POINT_DTYPES = {"id": "i8", "valid": "?", "code": object, "reason": object, "rank": "i4",
+                "loglike": "f8", "time": "f8"}
 
 
 @dataclass
@@ -112,11 +116,13 @@ def _decode(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def load(path: str | Path, attempts: int = 5) -> Results:
+def load(path: str | Path, attempts: int = 20) -> Results:
     """Read every point of a run file, also of a run still going or killed.
 
     The file is read without HDF5's lock, so that reading never blocks the
-    writer; a read that overlaps a flush is retried.
+    writer. A read during which the writer committed a flush is read again; a
+    flush cut short by a kill is ignored (the file is read as of its last commit,
+    without being changed).
     """
     path = Path(path)
     if path.is_dir():
@@ -126,21 +132,50 @@ def load(path: str | Path, attempts: int = 5) -> Results:
         path = files[0]
     if not path.is_file():
         raise OutputError(f"cannot read {path}: no such file")
-    for attempt in range(attempts):
+    for _ in range(attempts):
+        before = _stamp(path)
         try:
-            return _read(path)
-        except OSError as exc:
-            if attempt == attempts - 1:
-                raise OutputError(f"cannot read {path}: {exc}") from None
-            time.sleep(0.1 * (attempt + 1))
-    raise AssertionError("unreachable")
+            results = _read_committed(path)
+        except (OSError, KeyError, ValueError, RuntimeError) as exc:
+            if _stamp(path) == before:   # not a read overlapping a flush: the file is bad
+                reason = (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
+                raise OutputError(f"cannot read {path}: {reason}") from None
+        else:
+            if _stamp(path) == before:
+                return results
+        time.sleep(0.05)
+    raise OutputError(f"cannot read {path}: it changed during each of {attempts} attempts")
 
 
-def _read(path: Path) -> Results:
-    with h5py.File(path, "r", locking=False) as f:
+def _read_committed(path: Path) -> Results:
+    """The file as of its last commit: through the journal of a flush under way or cut
+    short, if there is one."""
+    view = journal.committed_view(path)
+    try:
+        return _read(path, view)
+    finally:
+        if view is not None:
+            view.close()
+
+
+def _stamp(path: Path) -> tuple:
+    """What changes when the writer commits (the file's identity, length and times, and
+    its journal): equal before and after a read means the read saw one commit."""
+    def of(p: Path) -> tuple:
+        try:
+            s = p.stat()
+        except FileNotFoundError:
+            return ()
+        return s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns
+    return of(path), of(journal.journal_path(path))
+
+
+def _read(path: Path, view: Any = None) -> Results:
+    """The points of the file at ``path``, or of ``view`` (its last commit) if given."""
+    with h5py.File(view if view is not None else path, "r", locking=False) as f:
         if "point/id" not in f:
             raise OutputError(f"{path} is not a fit run file (no /point/id dataset)")
-        n = f["point/id"].shape[0]  # rows beyond it belong to a flush cut short by a kill
+        n = f["point/id"].shape[0]  # rows beyond it: a flush cut short (older versions)
 
         def group(name: str, prefix: str = "") -> dict[str, np.ndarray]:
             """Datasets under a group, in the order they were written, as 'sub/name'."""
@@ -157,7 +192,9 @@ def _read(path: Path) -> Results:
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
         posterior = {k: v[:] for k, v in f["posterior"].items()} if "posterior" in f else {}
         posterior_attrs = dict(f["posterior"].attrs) if "posterior" in f else {}
-        return Results(path=path, attrs=attrs, point=group("point"),
+        point = {**{name: np.zeros(0, dtype=dtype) for name, dtype in POINT_DTYPES.items()},
+                 **group("point")}
+        return Results(path=path, attrs=attrs, point=point,
                        parameters=group("parameters"), cube=group("cube"),
                        terms=group("loglike"), observables=group("observables"),
                        timing=group("timing"), sampler=group("sampler"),
