@@ -27,8 +27,14 @@ Process control: each process (MPI rank, forked worker) has its own scratch
 directory, on tmpfs (``/dev/shm``) where available, created on first use and
 emptied before every point; the program runs there without a shell
 (``subprocess`` with an argument list) in a new session, and a hard timeout
-kills its whole process group. The input is filled with `string.Template`
-(``${name}`` placeholders: the parameters, the options ``values``, and
+kills its whole process group and every process that carries its
+``FIT_CHILD`` environment marker (`fit.children`: also those that called
+``setsid``). When the run dies, even by SIGKILL, its guardian process kills
+what the programs left running and removes the scratch directory. A scratch
+directory holds a lock file locked by its process while it lives; directories
+whose lock is free (their process died) are removed when the next process
+makes its own. The input is filled with `string.Template` (``${name}``
+placeholders: the parameters, the options ``values``, and
 ``${input}``/``${output}``, the file names); nothing is evaluated.
 
 Invalid-point codes: ``backend_failure`` (non-zero exit or killed by a signal;
@@ -46,6 +52,7 @@ cannot read (see `clean_slha`).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import shlex
@@ -60,6 +67,7 @@ from string import Template
 from typing import Any
 
 from fit import InvalidPoint, provider
+from fit.children import children, kill_marked
 from fit.errors import FitError
 
 #: environment variables by which MPI launchers give the rank of a process
@@ -67,6 +75,8 @@ RANK_VARIABLES = ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID
 
 #: characters of a program's stderr/stdout kept in the reason of an invalid point
 TAIL_CHARS = 400
+#: the lock file of a scratch directory, held by its process while it lives
+OWNER = ".owner"
 
 
 @dataclass
@@ -278,6 +288,47 @@ def _remove(path: Path, pid: int) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def make_scratch(parent: Path, name: str) -> tuple[Path, int]:
+    """A new scratch directory ``parent/<name>-<random>`` and the descriptor of its lock,
+    held from before the directory gets its name (so that `remove_stale_scratch` of
+    another process never sees it unlocked). Keep the descriptor open while in use."""
+    parent.mkdir(parents=True, exist_ok=True)
+    making = Path(tempfile.mkdtemp(prefix=".fit-new-", dir=parent))
+    fd = os.open(making / OWNER, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    final = parent / f"{name}-{making.name.removeprefix('.fit-new-')}"
+    os.rename(making, final)
+    return final, fd
+
+
+def remove_stale_scratch(parent: Path) -> list[Path]:
+    """Remove the scratch directories under ``parent`` whose process died (their lock is
+    free); returns them. Directories of live processes, and anything not made by
+    `make_scratch`, are left alone."""
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return []
+    removed = []
+    for directory in entries:
+        if not directory.name.startswith(("fit-", ".fit-new-")) or \
+                not (directory / OWNER).is_file():
+            continue
+        try:
+            fd = os.open(directory / OWNER, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:   # held: its process lives
+            os.close(fd)
+            continue
+        shutil.rmtree(directory, ignore_errors=True)
+        os.close(fd)
+        removed.append(directory)
+    return removed
+
+
 # ---------------------------------------------------------------- the program runner
 
 def _number(value: Any, spec: str) -> str:
@@ -363,6 +414,7 @@ class SLHAProgram:
         self.scratch_parent = scratch_base(scratch_dir)
         self.keep_scratch = keep_scratch
         self._workdir: Path | None = None
+        self._owner = -1   # descriptor of the scratch directory's lock
         self._pid = -1
 
     # -- set-up -------------------------------------------------------------------
@@ -382,19 +434,22 @@ class SLHAProgram:
 
     @property
     def workdir(self) -> Path:
-        """This process's scratch directory (made on first use, and again after a fork)."""
+        """This process's scratch directory (made on first use, and again after a fork);
+        scratch directories left by dead processes are removed first."""
         if self._workdir is None or self._pid != os.getpid():
             self._pid = os.getpid()
             rank = process_rank()
             tag = f"rank{rank}-" if rank is not None else ""
-            self.scratch_parent.mkdir(parents=True, exist_ok=True)
-            self._workdir = Path(tempfile.mkdtemp(
-                prefix=f"fit-{self.capability}-{tag}pid{self._pid}-", dir=self.scratch_parent))
+            remove_stale_scratch(self.scratch_parent)
+            self._workdir, self._owner = make_scratch(
+                self.scratch_parent, f"fit-{self.capability}-{tag}pid{self._pid}")
             if not self.keep_scratch:  # at interpreter exit, and at the exit of a
-                # multiprocessing worker (which skips atexit)
+                # multiprocessing worker (which skips atexit); should the process be
+                # killed, its guardian removes it
                 from multiprocessing import util
 
                 util.Finalize(None, _remove, args=(self._workdir, self._pid), exitpriority=0)
+                children().watch_directory(self._workdir)
         return self._workdir
 
     # -- one point ----------------------------------------------------------------
@@ -474,7 +529,8 @@ class SLHAProgram:
         """Run the command in ``work``; returns (stdout, stderr) or raises `InvalidPoint`."""
         args = [Template(a).safe_substitute(subs) for a in self.command]
         stdin = self.stdin.safe_substitute(subs).encode() if self.stdin else None
-        env = {**os.environ, **self.env}
+        marker = children().environment()
+        env = {**os.environ, **self.env, **marker}
         out_path, err_path = work / ".stdout", work / ".stderr"
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             try:
@@ -487,15 +543,15 @@ class SLHAProgram:
             try:
                 proc.communicate(input=stdin, timeout=self.timeout)
             except subprocess.TimeoutExpired:
-                self._kill_group(proc)
+                self._kill_all(proc, marker)
                 raise InvalidPoint(
                     "timeout", f"{self.label} did not finish in {self.timeout:g} s and was "
                                f"killed{self._said(self._read(err_path), self._read(out_path))}"
                 ) from None
             finally:
                 if proc.returncode is None:   # e.g. KeyboardInterrupt during the wait
-                    self._kill_group(proc)
-            self._kill_group(proc)            # children it left behind
+                    self._kill_all(proc, marker)
+            self._kill_group(proc)            # children it left in its group
         stdout, stderr = self._read(out_path), self._read(err_path)
         if proc.returncode != 0:
             status = (f"was killed by signal {signal.Signals(-proc.returncode).name}"
@@ -505,6 +561,12 @@ class SLHAProgram:
         return stdout, stderr
 
     # -- helpers ------------------------------------------------------------------
+
+    @classmethod
+    def _kill_all(cls, proc: subprocess.Popen, marker: dict[str, str]) -> None:
+        """Kill the program, its process group and every process with its marker."""
+        cls._kill_group(proc)
+        kill_marked(next(iter(marker.values())))
 
     @staticmethod
     def _kill_group(proc: subprocess.Popen) -> None:
@@ -531,6 +593,8 @@ class SLHAProgram:
     @staticmethod
     def _clear(work: Path) -> None:
         for item in work.iterdir():
+            if item.name == OWNER:
+                continue
             if item.is_dir() and not item.is_symlink():
                 shutil.rmtree(item, ignore_errors=True)
             else:
