@@ -31,7 +31,9 @@ framework applies the priors, so dynesty's checkpoints hold cube coordinates.
   restored dynesty, which proposes them again (its random state is in the
   checkpoint): `Repeats` answers those proposals with the log-likelihoods in
   the file instead of evaluating and writing them a second time, so the file
-  holds each point once.
+  holds each point once. A resume without a checkpoint (killed before the
+  first, or one deleted) starts dynesty again with the run's seed, and the
+  whole file answers its proposals the same way.
 - Result: the weighted dead and final live points go to ``/posterior`` with
   ``logz`` and ``logz_err``: for the static sampler dynesty's estimate (from
   the information H, about sqrt(H/nlive)); for the dynamic one the scatter of
@@ -57,7 +59,7 @@ import numpy as np
 from ..errors import SamplerError
 from ..output import open_committed
 from . import Interrupted, Scan, sampler
-from ._nested import checkpoint_path, finish, require_dimensions, seed_for, start_fresh
+from ._nested import checkpoint_path, finish, require_dimensions, start_fresh
 
 log = logging.getLogger(__name__)
 
@@ -274,9 +276,9 @@ class Checkpoints:
 
 
 class Repeats:
-    """``loglike`` for a run restored from a checkpoint (rank 0): proposals that are points
-    of the file written after the checkpoint get their stored log L and are not written
-    again; other points go to `Scan.loglike`."""
+    """``loglike`` for a resumed run (rank 0): proposals that are points of the file written
+    from row ``first_row`` on (after the checkpoint restored, or all) get their stored log L
+    and are not written again; other points go to `Scan.loglike`."""
 
     TOLERANCE = 1e-12   # unit-cube distance: the same proposal gives the same bits
 
@@ -376,8 +378,10 @@ def _run(scan: Scan, name: str, dynamic: bool, nlive: int, queue_size: int | Non
         fresh = start_fresh(scan, *checkpoints.files)
         record = None if fresh else checkpoints.verify()
         size = _queue_size(scan, queue_size, nlive)
-        repeats = Repeats(scan, min(record["n_points"], scan.resume.n_points)) \
-            if record is not None else None
+        # a resume without a checkpoint starts dynesty again with the run's seed: it
+        # proposes the points of the file again, which the file answers
+        repeats = None if fresh else Repeats(
+            scan, min(record["n_points"], scan.resume.n_points) if record else 0)
 
         def evaluate(cube: np.ndarray) -> np.ndarray:
             checkpoints.adopt()
@@ -398,7 +402,7 @@ def _run(scan: Scan, name: str, dynamic: bool, nlive: int, queue_size: int | Non
                 cls = dynesty.DynamicNestedSampler if dynamic else dynesty.NestedSampler
                 dyn = cls(_cube_loglike, _identity, scan.ndim, nlive=nlive, pool=pool,
                           queue_size=size, use_pool=USE_POOL,
-                          rstate=np.random.default_rng(seed_for(scan)), **setup)
+                          rstate=np.random.default_rng([scan.seed]), **setup)
             if record is not None and _finished(dyn):
                 log.info("%s: the checkpoint holds a finished run", name)
             else:
@@ -417,8 +421,8 @@ def _run(scan: Scan, name: str, dynamic: bool, nlive: int, queue_size: int | Non
             _ACTIVE = None
             pool.close()
             if repeats is not None and repeats.answered:
-                log.info("%s: %d proposals made again after the checkpoint were answered "
-                         "from the file", name, repeats.answered)
+                log.info("%s: %d proposals of points already in the file were answered "
+                         "from it", name, repeats.answered)
         results = dyn.results
         logz_err = float(results.logzerr[-1])
         extra = {}
