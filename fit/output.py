@@ -208,18 +208,20 @@ class RunWriter:
             if name == ID:
                 continue
             values = self._joined(name)
-            if name not in f:
+            dataset = f.get(name)
+            if dataset is None:
                 dtype = STRING if values.dtype.kind in "OU" else values.dtype
-                f.create_dataset(name, shape=(committed, *values.shape[1:]),
-                                 maxshape=(None, *values.shape[1:]), dtype=dtype,
-                                 chunks=(4096, *values.shape[1:]),
-                                 fillvalue=_fill(name, np.dtype(dtype)))
-            f[name].resize(total, axis=0)
-            f[name][committed:] = values
+                dataset = f.create_dataset(name, shape=(committed, *values.shape[1:]),
+                                           maxshape=(None, *values.shape[1:]), dtype=dtype,
+                                           chunks=(4096, *values.shape[1:]),
+                                           fillvalue=_fill(name, np.dtype(dtype)))
+            dataset.resize(total, axis=0)
+            dataset[committed:] = values
         for name in _datasets(f):  # columns this chunk lacks get their fill value
             if name != ID and name not in names and name.split("/")[0] in PER_POINT:
-                f[name].resize(total, axis=0)
-                f[name][committed:] = _fill(name, f[name].dtype)
+                dataset = f[name]
+                dataset.resize(total, axis=0)
+                dataset[committed:] = _fill(name, dataset.dtype)
         f[ID].resize(total, axis=0)
         f[ID][committed:] = self._joined(ID)
 
