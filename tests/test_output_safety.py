@@ -359,6 +359,33 @@ def test_a_read_only_output_directory_is_a_one_line_error(tmp_path, write_yaml):
     assert "Read-only file system" in lines[0] or "Permission denied" in lines[0]
 
 
+def test_a_read_only_file_system_is_a_one_line_error_everywhere(grid, tmp_path, monkeypatch):
+    """The same, with the file system's refusal simulated (runs where nothing can be
+    mounted): creating and resuming both stop with one line before anything is written."""
+    path, _ = grid
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    real_open = os.open
+
+    def read_only(name, flags, *args, **kwargs):
+        if str(name).startswith(str(directory)) and flags & (os.O_WRONLY | os.O_RDWR):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(name))
+        return real_open(name, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    for resume in (False, True):
+        if resume:
+            monkeypatch.undo()
+            run(path, output=directory / "grid.h5")
+            monkeypatch.setattr(os, "open", read_only)
+        with pytest.raises(OutputError) as info:
+            run(path, output=directory / "grid.h5", resume=resume, overwrite=not resume)
+        message = str(info.value)
+        assert message.startswith(f"cannot write the output {directory / 'grid.h5'}: "
+                                  f"Read-only file system")
+        assert "\n" not in message
+
+
 def test_info_on_a_file_without_points_and_on_broken_files(tmp_path):
     """A run killed before its first flush leaves a file with no points: info says so. Files
     that are not run files, or not HDF5, give one-line errors."""
