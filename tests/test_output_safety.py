@@ -273,7 +273,8 @@ def test_transaction_reads_back_what_it_wrote(tmp_path):
 
 def test_a_second_run_on_a_running_output_is_refused(tmp_path):
     """A second process with --overwrite (or --resume) on the file of a live run stops with a
-    one-line error naming the live run's host and pid; the live run is not disturbed."""
+    one-line error naming the live run's host and pid; the live run is not disturbed. Once
+    the first is killed, its lock does not stay stuck."""
     run_file = write_run(tmp_path, "run.yaml", n_points=1_000_000, delay=0.002)
     out = tmp_path / "out" / "scan.h5"
     first = subprocess.Popen(fit_args(run_file, "--output", out, "-q"), cwd=tmp_path,
@@ -292,35 +293,23 @@ def test_a_second_run_on_a_running_output_is_refused(tmp_path):
             assert f"host {socket.gethostname()}, pid {first.pid}" in lines[0]
             assert "another run" in lines[0]
             assert first.poll() is None                  # still running
-        first.send_signal(signal.SIGTERM)
-        _, stderr = first.communicate(timeout=60)
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=60)
     finally:
         if first.poll() is None:
             first.kill()
             first.communicate()
-    assert first.returncode == 130, stderr                 # stopped by the signal, cleanly
-    r = load(out)
-    assert 0 < len(r) < 1_000_000
-    assert np.array_equal(r.point["id"], np.arange(len(r)))   # one run's points, once each
-    assert "resumes" not in r.attrs
-    assert not lock_path(out).exists()
-
-
-def test_a_killed_run_leaves_no_stuck_lock(tmp_path):
-    run_file = write_run(tmp_path, "run.yaml", n_points=400, delay=0.002)
-    out = tmp_path / "scan.h5"
-    proc = subprocess.Popen(fit_args(run_file, "--output", out, "-q"), cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while flushed_points(out) == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate()
-    assert lock_path(out).exists()                   # left behind, but not held
-    done = subprocess.run(fit_args(run_file, "--output", out, "--resume", "-q"), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    n = len(load(out))
+    assert n > 0
+    assert lock_path(out).exists()                       # left behind, but not held
+    done = subprocess.run(fit_args(run_file, "--output", out, "--resume", "-q",
+                                   "--set", f"sampler.n_points={n + 40}"),
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert len(load(out)) == 400
+    r = load(out)
+    assert np.array_equal(r.point["id"], np.arange(n + 40))   # one run's points, once each
+    assert "resumes" in r.attrs
+    assert not lock_path(out).exists()
 
 
 # -- read-only output, unreadable files --------------------------------------------------------
@@ -424,6 +413,7 @@ def small_filesystem(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
+@pytest.mark.slow
 def test_filling_a_real_file_system(tmp_path, small_filesystem):
     """The run fills a 4 MB file system: exit status 2 with a one-line error, every flushed
     point readable, and with space freed the run resumes and finishes."""
