@@ -89,6 +89,11 @@ class _PagedFile(io.RawIOBase):
     def tell(self) -> int:
         return self._pos
 
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
     def _disk(self, offset: int, n: int) -> bytes:
         """``n`` bytes of the file on disk from ``offset``, zero-padded past its end."""
         data = os.pread(self._fd, n, offset) if offset < self.disk_size else b""
@@ -167,11 +172,6 @@ class Transaction(_PagedFile):
 
     def flush(self) -> None:
         """Nothing reaches the disk before `commit`."""
-
-    def close(self) -> None:
-        if not self.closed:
-            os.close(self._fd)
-        super().close()
 
     # -- commit ---------------------------------------------------------------------
 
@@ -324,14 +324,7 @@ def committed_view(path: Path) -> _PagedFile | None:
         page = bytearray(PAGE)
         page[:len(original)] = original
         pages[index] = page
-    return _ClosingView(fd, journal.old_size, pages)
-
-
-class _ClosingView(_PagedFile):
-    def close(self) -> None:
-        if not self.closed:
-            os.close(self._fd)
-        super().close()
+    return _PagedFile(fd, journal.old_size, pages)
 
 
 @contextlib.contextmanager
