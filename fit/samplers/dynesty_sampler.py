@@ -414,8 +414,8 @@ def _run(scan: Scan, name: str, dynamic: bool, nlive: int, queue_size: int | Non
             if dyn is not None and not dynamic:
                 dyn.queue, dyn.nqueue = [], 0  # proposals made before the signal: dropped
                 dyn.save(str(checkpoints.staged))
-                checkpoints.adopt()
                 log.info("%s: checkpoint saved to %s", name, checkpoints.path)
+            checkpoints.adopt()   # (the dynamic sampler's last periodic one, if not yet)
             raise
         finally:
             _ACTIVE = None
