@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from fit.errors import OutputError  # noqa: E402
-from fit.results import Results, load  # noqa: E402
+from fit.results import Results, count, load  # noqa: E402
 
 MODULE = '''
 import time
@@ -131,15 +131,12 @@ def rows_lost(now: dict[str, np.ndarray], before: dict[str, np.ndarray]) -> int:
 
 def wait_for_new_points(out: Path, n: int, proc: subprocess.Popen, limit: float = 60) -> None:
     """Until the file holds more than ``n`` points (or the run ends, or ``limit`` s)."""
-    import h5py
-
     deadline = time.monotonic() + limit
     while proc.poll() is None and time.monotonic() < deadline:
         try:
-            with h5py.File(out, "r", locking=False) as f:
-                if f["point/id"].shape[0] > n:
-                    return
-        except (OSError, KeyError):
+            if count(out) > n:
+                return
+        except OutputError:
             pass
         time.sleep(0.01)
 

@@ -32,7 +32,7 @@ from fit.evaluate import PointBatch
 from fit.output import RunWriter
 from fit.results import load
 from fit.run import run
-from fit.runlock import lock_path
+from fit.runlock import RunLock, lock_path
 
 #: a 40 x 50 grid in batches of 100, one flush per batch: resumed by replay, so a resumed run
 #: writes the file an uninterrupted one writes
@@ -121,16 +121,18 @@ def test_a_failed_write_loses_no_written_point(grid, tmp_path, monkeypatch, wher
     assert disk.failures > 0
     assert "\n" not in message and "--resume" in message
     assert not lock_path(out).exists()                      # the lock went with the run
+    # the rollback failed as well on the failing device: its journal stays for the next
+    # opening (here the reader's, the device being replaced); else rolled back at once
+    assert journal.journal_path(out).exists() == (where == "failing device")
     n = assert_prefix_of(out, reference)                    # readers see the last commit
     assert n == 400
-    if where == "failing device":                           # the rollback failed as well
+    if where == "failing device":
         assert "Input/output error" in message
         assert f"grid.h5-journal next to it restores the {n} points" in message
-        assert journal.journal_path(out).exists()
     else:
         assert "no space left" in message
         assert f"the {n} points written before are intact" in message
-        assert not journal.journal_path(out).exists()      # rolled back at once
+    assert not journal.journal_path(out).exists()
 
     run(path, output=out, resume=True)                      # space freed, device replaced
     assert assert_prefix_of(out, reference) == N_GRID
@@ -187,10 +189,11 @@ def _batch(n: int, start: int = 0) -> PointBatch:
                       terms={"t": -x})
 
 
-@pytest.mark.parametrize("pages_written", [0, 3, 12])
-def test_a_kill_inside_a_commit_is_rolled_back(tmp_path, pages_written):
-    """A process killed while it writes a flush's pages leaves the journal: readers see the
-    last commit without changing anything; the next writer rolls the file back."""
+@pytest.mark.parametrize(("pages_written", "resume"), [(0, True), (3, False), (12, True)])
+def test_a_kill_inside_a_commit_is_rolled_back(tmp_path, pages_written, resume):
+    """A process killed while it writes a flush's pages leaves the journal: while a run holds
+    the file, readers see the last commit without changing anything; otherwise the next
+    writer, or reader, rolls the file back on disk."""
     path = tmp_path / "run.h5"
     writer = RunWriter.create(path, {"physics_hash": "h"})
     for k in range(5):
@@ -207,16 +210,21 @@ def test_a_kill_inside_a_commit_is_rolled_back(tmp_path, pages_written):
     assert os.WEXITSTATUS(status) == 9
     assert journal.journal_path(path).exists()
 
-    r = load(path)                                   # a reader: the last commit ...
+    live = RunLock.acquire(path)                     # as if a run held the file:
+    r = load(path)                                   # a reader sees the last commit ...
     np.testing.assert_array_equal(r.parameters["x"], np.arange(1000))
-    assert journal.journal_path(path).exists()       # ... and nothing changed on disk
     assert "points: 1000" in info_text(str(path))
+    assert journal.journal_path(path).exists()       # ... and changes nothing on disk
+    live.release()
 
-    writer = RunWriter.resume(path, "h")             # a writer rolls back first
+    if resume:                                       # a writer rolls back first
+        writer = RunWriter.resume(path, "h")
+        assert writer.state.n_points == 1000
+        writer.close()
+    else:                                            # so does a reader, the run being dead
+        np.testing.assert_array_equal(load(path).loglike, -np.arange(1000))
     assert not journal.journal_path(path).exists()
-    assert writer.state.n_points == 1000
-    writer.close()
-    with h5py.File(path, "r") as f:
+    with h5py.File(path, "r") as f:                  # and every other tool sees it too
         assert f["point/id"].shape == (1000,)
     np.testing.assert_array_equal(load(path).loglike, -np.arange(1000))
     assert len(path.read_bytes()) >= len(before)
