@@ -25,6 +25,24 @@ from .evaluate import PointBatch
 TAG_WORK, TAG_RESULT, TAG_STOP = 11, 12, 13
 #: cost of sending a chunk and its result, on top of the evaluator call [s]
 MESSAGE_SECONDS = 1e-4
+#: waiting for a message: spin this long [s], then sleep, doubling up to the cap [s]
+SPIN_SECONDS, SLEEP_CAP_SECONDS = 2e-4, 1e-3
+#: with rank 0 alone chosen, a batch goes over the ranks again after this many, so that
+#: the choice follows a cost that changes during the scan; the interval doubles (up to
+#: the cap) each time that probe confirms the choice
+PROBE_EVERY, PROBE_CAP = 16, 512
+
+
+def wait_for_message(comm: Any, source: int, tag: int) -> None:
+    """Return once a message from ``source`` with ``tag`` has arrived, without spinning:
+    a blocking MPI receive busy-waits in most MPI libraries, and a waiting rank then takes
+    the CPU from ranks that compute (on a laptop, or a node with more ranks than cores)."""
+    start = time.perf_counter()
+    pause = 1e-5
+    while not comm.Iprobe(source=source, tag=tag):
+        if time.perf_counter() - start > SPIN_SECONDS:
+            time.sleep(pause)
+            pause = min(2.0 * pause, SLEEP_CAP_SECONDS)
 
 
 class ChunkCost:
@@ -57,7 +75,16 @@ class ChunkCost:
 
 
 class Pool:
-    """Evaluates unit-cube batches over all ranks of ``comm`` (None: this process alone)."""
+    """Evaluates unit-cube batches over all ranks of ``comm`` (None: this process alone).
+
+    A batch so cheap that handing it out costs more than computing it (a toy likelihood
+    in small batches, as nested samplers ask for) is evaluated on rank 0 alone: the pool
+    compares the modelled time of the batch on rank 0, a + b n, with that over all ranks,
+    the modelled computing time plus the overhead measured on earlier spread batches, so
+    that N ranks are never much slower than one. After `PROBE_EVERY` such batches one is
+    spread anyway, to follow a cost that changes as the scan moves (the interval doubles
+    while the probes confirm rank 0 alone, up to `PROBE_CAP`).
+    """
 
     def __init__(self, comm: Any | None, evaluate: Callable[[np.ndarray], PointBatch],
                  depth: int = 3):
@@ -66,6 +93,9 @@ class Pool:
         self.evaluate = evaluate
         self.depth = depth  # chunks queued per worker, so none idles while rank 0 computes
         self.cost = ChunkCost()  # measured on rank 0
+        self.overhead: float | None = None  # wall time of a spread batch beyond the model [s]
+        self.local_streak = 0               # batches evaluated on rank 0 alone in a row
+        self.probe_interval = PROBE_EVERY   # local batches before the next spread one
 
     def chunk_width(self, n: int) -> int:
         """Points per chunk. With N = n/w chunks of fixed cost a, spread over the ranks,
@@ -94,14 +124,50 @@ class Pool:
         return PointBatch.concat([self._timed_evaluate(cube[:short]),
                                   self._timed_evaluate(cube[short:])])
 
+    def _spread_seconds(self, n: int, width: int, a: float, b: float) -> float:
+        """Modelled computing time of a batch spread over the ranks [s] (`chunk_width`)."""
+        chunks = math.ceil(n / width)
+        return (chunks * a + n * b) / self.size + a + b * width
+
+    def _alone_is_faster(self, n: int) -> bool:
+        """Whether rank 0 alone would finish this batch sooner than all ranks together."""
+        estimate = self.cost.fit()
+        if estimate is None or self.overhead is None:
+            return False
+        a, b = estimate
+        spread = self._spread_seconds(n, self.chunk_width(n), a, b) + self.overhead
+        return a + b * n < spread and self.local_streak < self.probe_interval
+
     def map(self, cube: np.ndarray) -> tuple[PointBatch, np.ndarray]:
         """Evaluate the points (rank 0 only); returns the batch in input order and the ranks."""
         cube = np.atleast_2d(cube)
         n = len(cube)
         if self.size == 1 or n == 0:
             return self.evaluate(cube), np.zeros(n, dtype=np.int32)
+        if self._alone_is_faster(n):
+            self.local_streak += 1
+            return self._timed_evaluate(cube), np.zeros(n, dtype=np.int32)
+        probing = self.local_streak > 0
+        self.local_streak = 0
+        started = time.perf_counter()
+        batch, ranks = self._spread(cube)
+        estimate = self.cost.fit()
+        if estimate is not None:
+            width = self.chunk_width(n)
+            extra = time.perf_counter() - started - self._spread_seconds(n, width, *estimate)
+            extra = max(extra, 0.0)
+            self.overhead = extra if self.overhead is None else 0.7 * self.overhead + 0.3 * extra
+            if probing:   # was the probe worth it? then look again soon, else less often
+                confirmed = self._alone_is_faster(n)
+                self.probe_interval = (min(2 * self.probe_interval, PROBE_CAP) if confirmed
+                                       else PROBE_EVERY)
+        return batch, ranks
+
+    def _spread(self, cube: np.ndarray) -> tuple[PointBatch, np.ndarray]:
+        """The batch in chunks over all ranks, rank 0 included."""
         from mpi4py import MPI
 
+        n = len(cube)
         width = self.chunk_width(n)
         queue = deque((j, start) for j, start in enumerate(range(0, n, width)))
         results: list[tuple[PointBatch, int] | None] = [None] * len(queue)
@@ -110,6 +176,7 @@ class Pool:
         status = MPI.Status()
 
         def receive() -> None:
+            wait_for_message(self.comm, MPI.ANY_SOURCE, TAG_RESULT)
             j, batch = self.comm.recv(source=MPI.ANY_SOURCE, tag=TAG_RESULT, status=status)
             results[j] = (batch, status.Get_source())
             load[status.Get_source()] -= 1
@@ -161,6 +228,7 @@ class Pool:
         status = MPI.Status()
         pending = []
         while True:
+            wait_for_message(self.comm, 0, MPI.ANY_TAG)
             message = self.comm.recv(source=0, tag=MPI.ANY_TAG, status=status)
             if status.Get_tag() == TAG_STOP:
                 MPI.Request.waitall(pending)

@@ -4,11 +4,13 @@ of a batch, from the measured chunk times T(w) = a + b w."""
 from __future__ import annotations
 
 import math
+import time
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
-from fit.pool import MESSAGE_SECONDS, ChunkCost, Pool
+from fit.pool import MESSAGE_SECONDS, PROBE_EVERY, ChunkCost, Pool, wait_for_message
 
 
 def two_ranks() -> Pool:
@@ -84,3 +86,65 @@ def test_short_chunks_only_while_the_widths_do_not_vary():
     for _ in range(4):
         cost.add(100, 5e-3)
     assert cost.wants_short_chunk()
+
+
+def cheap_pool(spread_calls: list[int]) -> Pool:
+    """Two ranks whose spread batches are replaced by a record of their size."""
+    pool = Pool(SimpleNamespace(Get_size=lambda: 2), evaluate=lambda cube: len(cube))
+
+    def spread(cube):
+        spread_calls.append(len(cube))
+        return len(cube), None
+
+    pool._spread = spread
+    return pool
+
+
+def test_a_batch_cheaper_than_its_hand_out_stays_on_rank_0():
+    """A toy likelihood in batches of 16 (a nested sampler's queue): 20 us per call, 1 us
+    per point, and 5 ms of measured overhead for a spread batch: rank 0 alone is faster,
+    so the pool evaluates such batches there, and spreads one now and then to look again,
+    less often while the probes confirm the choice."""
+    calls: list[int] = []
+    pool = cheap_pool(calls)
+    for width in (4, 16):
+        pool.cost.add(width, 2e-5 + 1e-6 * width)
+    pool.overhead = 5e-3
+    for _ in range(200):
+        pool.map(np.zeros((16, 2)))
+    assert 0 < len(calls) <= 200 // PROBE_EVERY          # probes only
+    assert pool.probe_interval > PROBE_EVERY               # confirmed: looked less often
+
+
+def test_an_expensive_batch_is_spread():
+    """5 ms per point: 16 points take 80 ms on rank 0, about half over two ranks."""
+    calls: list[int] = []
+    pool = cheap_pool(calls)
+    for width in (4, 16):
+        pool.cost.add(width, 5e-3 * width)
+    pool.overhead = 5e-3
+    for _ in range(10):
+        pool.map(np.zeros((16, 2)))
+    assert calls == [16] * 10
+
+
+def test_no_choice_before_the_overhead_is_measured():
+    calls: list[int] = []
+    pool = cheap_pool(calls)
+    pool.cost.add(16, 1e-4)
+    pool.map(np.zeros((16, 2)))
+    assert calls == [16]
+
+
+def test_waiting_for_a_message_sleeps_instead_of_spinning():
+    """The wait polls with growing pauses: over ~30 ms it probes far fewer times than a
+    spinning loop would (one probe per pause of at least 10 us, capped at 1 ms)."""
+    probes = []
+    deadline = time.perf_counter() + 0.03
+
+    def iprobe(source, tag):
+        probes.append(1)
+        return time.perf_counter() > deadline
+
+    wait_for_message(SimpleNamespace(Iprobe=iprobe), 0, 11)
+    assert len(probes) < 30_000   # a bare loop probes about a million times in 30 ms
