@@ -256,38 +256,6 @@ def corrections(p: dict[str, np.ndarray], run: dict[str, np.ndarray] | None = No
     return np.nan_to_num(even), np.nan_to_num(odd)
 
 
-def even_hessian(potential_fn, c: dict[str, np.ndarray]) -> np.ndarray:
-    """As ``field_hessians`` for a potential of real fields only (``potential_fn(hd, hu,
-    s, c)``): the CP-even block (n,3,3) [GeV^2], tadpoles subtracted."""
-    n = np.shape(c["vu"])[0]
-    h = STEP
-    pairs = [(0, 1), (0, 2), (1, 2)]
-    shifts = [np.zeros(3)]
-    for i in range(3):
-        for sgn in (1.0, -1.0):
-            e = np.zeros(3)
-            e[i] = sgn * h
-            shifts.append(e)
-    for i, j in pairs:
-        for sgn in (1.0, -1.0):
-            e = np.zeros(3)
-            e[i] = e[j] = sgn * h
-            shifts.append(e)
-    sh = np.array(shifts)[:, None, :] * math.sqrt(0.5)           # (k, 1, 3)
-    cb = {k: np.broadcast_to(v, (len(shifts), n)) if np.ndim(v) else v for k, v in c.items()}
-    val = potential_fn(c["vd"] + sh[..., 0], c["vu"] + sh[..., 1], c["s"] + sh[..., 2], cb)
-    f0, plus, minus = val[0], val[1:7:2], val[2:7:2]
-    grad = (plus - minus) / (2 * h)
-    hess = np.zeros((n, 3, 3))
-    hess[:, range(3), range(3)] = ((plus - 2 * f0 + minus) / h**2).T
-    for k, (i, j) in enumerate(pairs):
-        pp, mm = val[7 + 2 * k], val[8 + 2 * k]
-        hess[:, i, j] = hess[:, j, i] = (pp + mm - plus[i] - minus[i] - plus[j] - minus[j]
-                                         + 2 * f0) / (2 * h * h)
-    vev = np.stack([c["vd"], c["vu"], c["s"]], -1) * math.sqrt(2.0)
-    return hess - (grad.T / vev)[:, :, None] * np.eye(3)
-
-
 def higgs_boson_corrections(q: dict[str, np.ndarray], q2: np.ndarray) -> np.ndarray:
     """Higgs-boson loop corrections (n,3,3) [GeV^2] to the CP-even matrix in (H_d, H_u, S)
     at Q^2 = ``q2`` (``higgs_loops``; parameters ``q`` at that scale, vev ``q["v"]``)."""
@@ -297,4 +265,4 @@ def higgs_boson_corrections(q: dict[str, np.ndarray], q2: np.ndarray) -> np.ndar
          "vd": q["v"] * np.cos(beta), "vu": q["v"] * np.sin(beta),
          "s": q["mueff"] / q["lambda_"], "q2": q2}
     c.update(higgs_loops.soft_masses(c))
-    return np.nan_to_num(even_hessian(higgs_loops.potential, c))
+    return np.nan_to_num(higgs_loops.curvature(c))
