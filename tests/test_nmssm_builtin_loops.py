@@ -287,6 +287,27 @@ def test_top_loop_momentum_dependence_limits():
     assert mh2[0, 0] < 125.0**2 and mh2[0, 2] == 900.0**2 and ma2[0, 0] == 300.0**2
 
 
+def test_b0_in_real_arithmetic_matches_its_closed_forms():
+    """Re B0(p; m1, m2) (``ino_loops.b0``, real arithmetic) against closed forms (PBMZ
+    appendix B): B0(p; m, 0) = 2 - ln(m^2/Q^2) - (1 - m^2/p^2) ln|1 - p^2/m^2|,
+    B0(p; m, m) of ``pole_masses.b0_equal`` below and above threshold, and the numerical
+    Feynman-parameter integral -int_0^1 ln|x m1^2 + (1-x) m2^2 - x(1-x) p^2|/Q^2 dx for
+    unequal masses."""
+    from backends.nmssm_builtin.ino_loops import b0
+    rng = np.random.default_rng(2)
+    p, m1, m2 = rng.uniform(10, 3000, (3, 200))
+    q2 = np.full(200, 1.0e6)
+    np.testing.assert_allclose(b0(p, m1, 0.0 * m1, q2),
+                               pole_masses.b0_massless(p**2, m1**2, q2), atol=1e-9)
+    np.testing.assert_allclose(b0(p, m1, m1, q2), pole_masses.b0_equal(p**2, m1**2, q2),
+                               atol=1e-9)
+    x = (np.arange(200000) + 0.5) / 200000
+    for i in range(0, 200, 20):
+        arg = np.abs(x * m1[i] ** 2 + (1 - x) * m2[i] ** 2 - x * (1 - x) * p[i] ** 2)
+        assert b0(p[i:i + 1], m1[i:i + 1], m2[i:i + 1], q2[:1])[0] == pytest.approx(
+            -np.mean(np.log(arg / q2[0])), abs=1e-5)
+
+
 # ---------------------------------------------------------- the vacuum check
 
 def test_one_loop_vacuum_check_agrees_with_nmssmtools():

@@ -54,6 +54,9 @@ from . import sm_inputs as sm
 NC = 3.0
 #: finite-difference step in the field directions [GeV]
 STEP = 0.5
+#: points x displaced fields per batched evaluation of a potential (the temporaries of a
+#: block stay in the processor cache: 2-3 times faster than whole batches)
+BLOCK_ELEMENTS = 32768
 #: sfermions other than stops and sbottoms: (T3, Y, multiplicity with colour, soft mass)
 OTHER_SFERMIONS = ((0.5, 1.0 / 6.0, 6, "MQ12"), (-0.5, 1.0 / 6.0, 6, "MQ12"),
                    (0.0, -2.0 / 3.0, 6, "MU12"), (0.0, 1.0 / 3.0, 6, "MD12"),
@@ -165,19 +168,30 @@ def field_hessians(potential_fn, c: dict[str, np.ndarray], step: float = STEP,
     """Second derivatives minus tadpole terms (n,3,3) [GeV^2] of ``potential_fn(fields, c)``
     in the CP-even (H_d, H_u, S) and CP-odd (A_d, A_u, A_S) directions: the loop
     corrections to the mass matrices. Only the field indices in ``directions`` (0 = d,
-    1 = u, 2 = s) are varied (the rest of the matrices is zero). Central differences
-    with step ``step`` [GeV]: the even block from f(+-e_i) and f(+-(e_i + e_j)), O(h^2);
-    the odd block from f(e_i), f(e_i + e_j) and the centre, also O(h^2) because a
-    CP-conserving potential is even in the CP-odd fields."""
+    1 = u, 2 = s) are varied (the rest of the matrices is zero).
+
+    CP-even block: central differences with step ``step`` [GeV] from f(+-e_i) and
+    f(+-(e_i + e_j)), O(h^2), all displaced points in one batched evaluation.
+    CP-odd block: the stop-sector potentials depend on the CP-odd fields only through the
+    phase theta of the gauge-invariant product H_u H_d S (H_u H_d when S is not varied:
+    X_t = A_t H_u - lambda S^* H_d^*, |X_t|^2 and Re(m_t^* X_t) contain it, the moduli
+    give terms that the tadpoles cancel). With theta = sum_i a_i/(sqrt2 v_i), the block is
+    c w w^T, w_i = 1/v_i (rank one: the Goldstone boson stays massless, and so does the
+    combination of A and A_S orthogonal to the phase); c from one evaluation along w,
+    O(h^2) as the potential is even in the CP-odd fields."""
     n = np.shape(c["vu"])[0]
     h = step
     pairs = [(i, j) for k, i in enumerate(directions) for j in directions[k + 1:]]
-    shifts = [np.zeros(6)]
+    vev = np.stack([c["vd"], c["vu"], c["s"]], -1) * math.sqrt(2.0)   # sqrt2 v_i (n, 3)
+    w = np.zeros((n, 3))
+    w[:, list(directions)] = 1.0 / vev[:, list(directions)]
+    w_norm = np.sqrt(np.sum(w * w, -1))
+    shifts = [np.zeros((n, 6))]
 
     def add(*terms: tuple[int, float]) -> None:
-        e = np.zeros(6)
+        e = np.zeros((n, 6))
         for index, amount in terms:
-            e[index] += amount * h
+            e[:, index] += amount * h
         shifts.append(e)
 
     for i in directions:
@@ -186,38 +200,37 @@ def field_hessians(potential_fn, c: dict[str, np.ndarray], step: float = STEP,
     for i, j in pairs:
         add((i, 1.0), (j, 1.0))
         add((i, -1.0), (j, -1.0))
-    for i in directions:
-        add((i + 3, 1.0))
-    for i, j in pairs:
-        add((i + 3, 1.0), (j + 3, 1.0))
-    shifts_arr = np.array(shifts)                               # (k, 6)
-    fields = np.broadcast_to(shifts_arr[:, None, :], (len(shifts), n, 6))
-    cb = {k: np.broadcast_to(v, (len(shifts), n)) if np.ndim(v) else v for k, v in c.items()}
-    val = potential_fn(fields, cb)                              # (k, n)
+    odd_shift = np.zeros((n, 6))
+    odd_shift[:, 3:] = h * w / w_norm[:, None]
+    shifts.append(odd_shift)
+    fields = np.stack(shifts)                                   # (k, n, 6)
+    val = np.empty((len(shifts), n))
+    block = max(1, BLOCK_ELEMENTS // len(shifts))
+    for lo in range(0, n, block):                               # cache-sized blocks
+        part = slice(lo, lo + block)
+        cb = {k: np.broadcast_to(v[part], (len(shifts), v[part].shape[0])) if np.ndim(v)
+              else v for k, v in c.items()}
+        val[:, part] = potential_fn(fields[:, part], cb)        # (k, n)
     f0 = val[0]
     nd = len(directions)
     plus = dict(zip(directions, val[1:2 * nd + 1:2], strict=True))
     minus = dict(zip(directions, val[2:2 * nd + 2:2], strict=True))
     k0 = 2 * nd + 1
-    pair_pp = {pr: val[k0 + 2 * m] for m, pr in enumerate(pairs)}
-    pair_mm = {pr: val[k0 + 2 * m + 1] for m, pr in enumerate(pairs)}
-    k1 = k0 + 2 * len(pairs)
-    odd1 = dict(zip(directions, val[k1:k1 + nd], strict=True))
-    odd2 = {pr: val[k1 + nd + m] for m, pr in enumerate(pairs)}
     even = np.zeros((n, 3, 3))
-    odd = np.zeros((n, 3, 3))
     grad = np.zeros((n, 3))
     for i in directions:
         grad[:, i] = (plus[i] - minus[i]) / (2 * h)
         even[:, i, i] = (plus[i] - 2 * f0 + minus[i]) / h**2
-        odd[:, i, i] = 2.0 * (odd1[i] - f0) / h**2
-    for i, j in pairs:
-        even[:, i, j] = even[:, j, i] = (pair_pp[(i, j)] + pair_mm[(i, j)] - plus[i] - minus[i]
-                                         - plus[j] - minus[j] + 2 * f0) / (2 * h * h)
-        odd[:, i, j] = odd[:, j, i] = (odd2[(i, j)] - odd1[i] - odd1[j] + f0) / h**2
-    vev = np.stack([c["vd"], c["vu"], c["s"]], -1) * math.sqrt(2.0)
+    for m, (i, j) in enumerate(pairs):
+        pp, mm = val[k0 + 2 * m], val[k0 + 2 * m + 1]
+        even[:, i, j] = even[:, j, i] = (pp + mm - plus[i] - minus[i] - plus[j] - minus[j]
+                                         + 2 * f0) / (2 * h * h)
     tad = grad / vev                                            # (n, 3)
-    return even - tad[:, :, None] * np.eye(3), odd - tad[:, :, None] * np.eye(3)
+    # along the unit vector u = w/|w|: 2 (f(h u) - f0)/h^2 = c |w|^2 + sum_i u_i^2 tad_i
+    u2 = (w / w_norm[:, None]) ** 2
+    c_odd = (2.0 * (val[-1] - f0) / h**2 - np.sum(u2 * tad, -1)) / w_norm**2
+    odd = c_odd[:, None, None] * w[:, :, None] * w[:, None, :]
+    return even - tad[:, :, None] * np.eye(3), odd
 
 
 def top_mass(p: dict[str, np.ndarray], run: dict[str, np.ndarray]) -> np.ndarray:
@@ -239,19 +252,22 @@ def corrections(p: dict[str, np.ndarray], run: dict[str, np.ndarray] | None = No
     if mt is None:
         mt = top_mass(p, run)
     c = _constants(p, run, mt)
-    even, odd = field_hessians(potential, c)
-    if two_loop:
-        def strong(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
-            hd, hu, sc = _field_values(fields, cc)
-            return _two_loop_part(hu, hd, sc, cc)
 
+    def stop_sector(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
+        value = potential(fields, cc)
+        if two_loop:
+            hd, hu, sc = _field_values(fields, cc)
+            value = value + _two_loop_part(hu, hd, sc, cc)
+        return value
+
+    even, odd = field_hessians(stop_sector, c)
+    if two_loop:
         def yukawa(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
             hd, hu, _ = _field_values(fields, cc)
             return two_loop_potential.potential_alpha_t_squared(hu, hd, cc)
 
-        for fn, dirs in ((strong, (0, 1, 2)), (yukawa, (0, 1))):
-            e2, o2 = field_hessians(fn, c, STEP, dirs)
-            even, odd = even + e2, odd + o2
+        e2, o2 = field_hessians(yukawa, c, STEP, (0, 1))
+        even, odd = even + e2, odd + o2
     # points with tachyonic squarks (flagged by the checks) must not poison the rest
     return np.nan_to_num(even), np.nan_to_num(odd)
 

@@ -41,6 +41,7 @@ import numpy as np
 
 #: (16 pi^2)^-2
 TWO_LOOP = 1.0 / (16.0 * math.pi**2) ** 2
+ZETA2 = math.pi**2 / 6.0
 
 
 def a_function(x: np.ndarray, q2: np.ndarray) -> np.ndarray:
@@ -52,18 +53,18 @@ def a_function(x: np.ndarray, q2: np.ndarray) -> np.ndarray:
 
 
 def _clausen2(theta: np.ndarray) -> np.ndarray:
-    """Clausen function Cl2(theta) = -int_0^theta ln|2 sin(t/2)| dt, from its Bernoulli
-    series theta - theta ln|theta| + sum_k |B_2k| theta^(2k+1)/(2k (2k+1)!) on [0, pi]
-    (Abramowitz, Stegun 27.8.2; 18 terms give 1e-13) and Cl2(2 pi - theta) = -Cl2(theta)."""
-    t = np.mod(theta, 2.0 * math.pi)
-    sign = np.where(t > math.pi, -1.0, 1.0)
-    t = np.where(t > math.pi, 2.0 * math.pi - t, t)
+    """Clausen function Cl2(theta) = -int_0^theta ln|2 sin(t/2)| dt for 0 <= theta <= 2 pi,
+    from its Bernoulli series theta - theta ln|theta| + sum_k |B_2k| theta^(2k+1)/(2k (2k+1)!)
+    on [0, pi] (Abramowitz, Stegun 27.8.2; 18 terms give 1e-13) and Cl2(2 pi - theta) =
+    -Cl2(theta)."""
+    t = np.minimum(theta, 2.0 * math.pi - theta)
     t2 = t * t
     series = np.full_like(t, _CLAUSEN_COEFFICIENTS[-1])
     for coef in _CLAUSEN_COEFFICIENTS[-2::-1]:               # Horner in t^2
         series *= t2
         series += coef
-    return sign * t * (1.0 - np.log(np.maximum(t, 1e-300)) + t2 * series)
+    value = t * (1.0 - np.log(np.maximum(t, 1e-300)) + t2 * series)
+    return np.where(theta > math.pi, -value, value)
 
 
 #: |B_2k| / (2k (2k+1)!) for k = 1..18
@@ -120,6 +121,52 @@ def integral_i(x: np.ndarray, y: np.ndarray, z: np.ndarray, q2: np.ndarray) -> n
     return (0.5 * ((xx - yy - zz) * ly * lz + (yy - zz - xx) * lz * lx
                    + (zz - xx - yy) * lx * ly)
             + 2.0 * (xx * lx + yy * ly + zz * lz) - 2.5 * (xx + yy + zz) - 0.5 * xi)
+
+
+def integral_i_0xy(x: np.ndarray, y: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """I(0, x, y) [GeV^2] (the general form with a massless line, one dilogarithm; e.g.
+    Martin, Robertson, hep-ph/0501132 eq. (2.29)): with x >= y,
+    (x - y) [Li2(y/x) + ln(y/x) ln((x - y)/Q^2) + L_x^2/2 - pi^2/6] - 5/2 (x + y)
+    + 2 (x L_x + y L_y) - x L_x L_y."""
+    from scipy.special import spence
+
+    x, y = np.abs(x), np.abs(y)
+    hi = np.maximum(x, y)
+    lo = np.maximum(np.minimum(x, y), 1e-14 * hi)
+    lh, ll = np.log(hi / q2), np.log(lo / q2)
+    gap = hi - lo
+    safe = np.where(gap > 0, gap, hi)
+    return (gap * (spence(1.0 - lo / hi) + (ll - lh) * np.log(safe / q2) + 0.5 * lh * lh - ZETA2)
+            - 2.5 * (hi + lo) + 2.0 * (hi * lh + lo * ll) - hi * lh * ll)
+
+
+def integral_i_xyy(x: np.ndarray, y: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """I(x, y, y) [GeV^2]: the general form with two equal arguments. R^2 = x (x - 4 y);
+    for x >= 4 y, xi = R [2 ln^2 a - ln^2(y/x) - 4 Li2(a) + pi^2/3], a = 2 y/(x + R); for
+    x < 4 y the three Clausen functions of ``integral_i`` reduce (Cl2(2 pi - 2u) = -Cl2(2u),
+    Cl2(2u) = 2 Cl2(u) - 2 Cl2(pi - u)) to one: xi = -4 sqrt(-R^2) Cl2(phi), cos(phi) =
+    1 - x/(2 y), phi the angle opposite sqrt(x)."""
+    from scipy.special import spence
+
+    x, y = np.abs(x), np.abs(y)
+    x = np.maximum(x, 1e-14 * y)
+    lx, ly = np.log(x / q2), np.log(y / q2)
+    r2 = x * (x - 4.0 * y)
+    xi = np.empty_like(r2)
+    out = r2 >= 0.0
+    if out.any():
+        xo, yo = x[out], y[out]
+        r = np.sqrt(r2[out])
+        a = 2.0 * yo / (xo + r)
+        la, lyx = np.log(a), ly[out] - lx[out]
+        xi[out] = r * (2.0 * la * la - lyx * lyx - 4.0 * spence(1.0 - a) + math.pi**2 / 3.0)
+    inside = ~out
+    if inside.any():
+        xi_, yi = x[inside], y[inside]
+        phi = np.arccos(np.clip(1.0 - xi_ / (2.0 * yi), -1.0, 1.0))
+        xi[inside] = -4.0 * np.sqrt(-r2[inside]) * _clausen2(phi)
+    return (0.5 * ((x - 2.0 * y) * ly * ly - 2.0 * x * lx * ly) + 2.0 * (x * lx + 2.0 * y * ly)
+            - 2.5 * (x + 2.0 * y) - 0.5 * xi)
 
 
 def integral_i_00x(x: np.ndarray, q2: np.ndarray) -> np.ndarray:
@@ -222,8 +269,8 @@ def potential_alpha_t_squared(hu: np.ndarray, hd: np.ndarray, c: dict[str, np.nd
     r2 = math.sqrt(0.5)
     # the vacuum integrals, each computed once (h, G0 and G+- are massless)
     i_ss = {True: [integral_i_00x(tt[0], q2), integral_i_00x(tt[1], q2),
-                   integral_i(zero, tt[0], tt[1], q2)],
-            False: [integral_i(ma2, tt[0], tt[0], q2), integral_i(ma2, tt[1], tt[1], q2),
+                   integral_i_0xy(tt[0], tt[1], q2)],
+            False: [integral_i_xyy(ma2, tt[0], q2), integral_i_xyy(ma2, tt[1], q2),
                     integral_i(ma2, tt[0], tt[1], q2)]}
     sss = 0.0
     for ci, di, li in zip(cu, cd, light, strict=True):
@@ -237,16 +284,18 @@ def potential_alpha_t_squared(hu: np.ndarray, hd: np.ndarray, c: dict[str, np.nd
         sss = sss - np.abs(lam[0][1]) ** 2 * ints[2]
     # charged: P+ b_L t_j* couplings -h_t k_P eR_j* - h_t^2 hu* s_P eL_j*
     mq2z = mq2 + zero
-    for k_p, s_p, m_p in ((at * sb - mu * cb, sb, zero), (at * cb + mu * sb, cb, ma2)):
+    for k_p, s_p, massless in ((at * sb - mu * cb, sb, True), (at * cb + mu * sb, cb, False)):
         for j in range(2):
             kap = -ht * k_p * np.conj(er[j]) - ht**2 * np.conj(hu) * s_p * np.conj(el[j])
-            sss = sss - np.abs(kap) ** 2 * integral_i(m_p, mq2z, tt[j], q2)
+            i_p = (integral_i_0xy(mq2z, tt[j], q2) if massless
+                   else integral_i(ma2, mq2z, tt[j], q2))
+            sss = sss - np.abs(kap) ** 2 * i_p
 
     def ffs(x_: np.ndarray, y_: np.ndarray, z_: np.ndarray, i_xyz: np.ndarray) -> np.ndarray:
         ax, ay, az = a_function(x_, q2), a_function(y_, q2), a_function(z_, q2)
         return ax * ay - ax * az - ay * az + (x_ + y_ - z_) * i_xyz
 
-    i_tt = {True: integral_i_00x(t, q2), False: integral_i(t, t, ma2, q2)}
+    i_tt = {True: integral_i_00x(t, q2), False: integral_i_xyy(ma2, t, q2)}
     fermion = 0.0
     for ci, li in zip(cu, light, strict=True):
         cp = ci * phase
@@ -254,11 +303,11 @@ def potential_alpha_t_squared(hu: np.ndarray, hd: np.ndarray, c: dict[str, np.nd
         fermion = fermion + 0.5 * ht**2 * (abs(ci) ** 2 * ffs(t, t, mi, i_tt[li])
                                            + 2.0 * t * np.real(cp * cp) * i_tt[li])
     fermion = fermion + ht**2 * (sb**2 * ffs(t, zero, zero, integral_i_000x(t, q2))
-                                 + cb**2 * ffs(t, zero, ma2, integral_i(zero, t, ma2, q2)))
+                                 + cb**2 * ffs(t, zero, ma2, integral_i_0xy(t, ma2, q2)))
     for j in range(2):
         fermion = fermion + ht**2 * (
             ffs(t, mu2, tt[j], integral_i(t, mu2, tt[j], q2))
-            + np.abs(er[j]) ** 2 * ffs(zero, mu2, tt[j], integral_i(zero, mu2, tt[j], q2)))
+            + np.abs(er[j]) ** 2 * ffs(zero, mu2, tt[j], integral_i_0xy(mu2, tt[j], q2)))
     fermion = fermion + ht**2 * ffs(t, mu2, mq2z, integral_i(t, mu2, mq2z, q2))
     s_l = np.abs(el[0]) ** 2 * a_t[0] + np.abs(el[1]) ** 2 * a_t[1]
     s_r = np.abs(er[0]) ** 2 * a_t[0] + np.abs(er[1]) ** 2 * a_t[1]
