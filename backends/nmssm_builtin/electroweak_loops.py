@@ -121,6 +121,19 @@ def potential(p: dict[str, np.ndarray], fields: np.ndarray, q2: np.ndarray) -> n
     return total / (64.0 * math.pi**2)
 
 
+def _derivative_weights(lam: np.ndarray, q2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """F'(l_i) (n,k) and the divided differences D_ij = (F'(l_i) - F'(l_j))/(l_i - l_j)
+    (n,k,k), F''(l) = 2 ln(l/Q^2) at (nearly) equal eigenvalues."""
+    log = np.log(lam / q2[:, None])
+    f1 = 2.0 * lam * (log - 1.0)
+    gap = lam[:, :, None] - lam[:, None, :]
+    close = np.abs(gap) <= 1e-9 * (lam[:, :, None] + lam[:, None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        div = (f1[:, :, None] - f1[:, None, :]) / gap
+    mean_log = np.log(0.5 * (lam[:, :, None] + lam[:, None, :]) / q2[:, None, None])
+    return f1, np.where(close, 2.0 * mean_log, div)
+
+
 def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray, symmetric: bool = False
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Of sum_i F(m_i^2) for M = m + sum_a phi_a dm_a (CP-even a = 0, 1, 2) + i phi_a dm_a
@@ -135,26 +148,31 @@ def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray, symmetric: 
 
         d_a d_b sum F = 2 sum_ik F'(l_i) D_a,ki D_b,ki + sum_ij D_ij S_a,ij S_b,ij,
 
-    S_a,ij = s_i D_a,ij +- s_j D_a,ji. ``symmetric``: m is symmetric (neutralinos), and
-    L, R, s come from its eigen-decomposition (s = |eigenvalue|)."""
+    S_a,ij = s_i D_a,ij +- s_j D_a,ji. ``symmetric``: m is symmetric (neutralinos), with
+    eigenvalues mu_i and eigenvectors R; then D_a,ij = sign(mu_i) E_a,ij with the symmetric
+    E_a = R^T dm_a R, S_a,ij = (mu_i +- mu_j) E_a,ij, and both terms combine into
+    sum_ij [F'(l_i) + F'(l_j) + D_ij (mu_i +- mu_j)^2] E_a,ij E_b,ij."""
     n, k = m.shape[0], m.shape[-1]
     if symmetric:
         mu, r = np.linalg.eigh(m)
-        s = np.abs(mu)
-        left = r * np.where(mu < 0, -1.0, 1.0)[:, None, :]
-    else:
-        lam, r = np.linalg.eigh(np.matmul(m.swapaxes(-1, -2), m))
-        s = np.sqrt(np.maximum(lam, 0.0))
-        left = np.matmul(m, r) / np.maximum(s, 1e-300)[:, None, :]
-    lam = np.maximum(s * s, FLOOR)
-    log = np.log(lam / q2[:, None])
-    f1 = 2.0 * lam * (log - 1.0)
-    gap = lam[:, :, None] - lam[:, None, :]
-    close = np.abs(gap) <= 1e-9 * (lam[:, :, None] + lam[:, None, :])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        div = (f1[:, :, None] - f1[:, None, :]) / gap
-    mean_log = np.log(0.5 * (lam[:, :, None] + lam[:, None, :]) / q2[:, None, None])
-    div = np.where(close, 2.0 * mean_log, div)
+        lam = np.maximum(mu * mu, FLOOR)
+        f1, div = _derivative_weights(lam, q2)
+        e = (np.swapaxes(dm.reshape(n, 6 * k, k) @ r, 1, 2).reshape(n, k * 6, k) @ r
+             ).reshape(n, k, 6, k).transpose(0, 2, 3, 1)           # E_a = R^T dm_a R (n,6,k,k)
+        grad = 2.0 * np.einsum("naii->nai", e[:, :3]) @ (mu * f1)[:, :, None]
+        common = f1[:, :, None] + f1[:, None, :]
+        flat = e.reshape(n, 6, k * k)
+        hessians = []
+        for block, sign in ((slice(0, 3), 1.0), (slice(3, 6), -1.0)):
+            weight = common + div * (mu[:, :, None] + sign * mu[:, None, :]) ** 2
+            part = flat[:, block]
+            hessians.append(np.matmul(part * weight.reshape(n, 1, k * k),
+                                      part.swapaxes(-1, -2)))
+        return grad[..., 0], hessians[0], hessians[1]
+    lam, r = np.linalg.eigh(np.matmul(m.swapaxes(-1, -2), m))
+    s = np.sqrt(np.maximum(lam, 0.0))
+    left = np.matmul(m, r) / np.maximum(s, 1e-300)[:, None, :]
+    f1, div = _derivative_weights(np.maximum(lam, FLOOR), q2)
     d = np.matmul(left.swapaxes(-1, -2)[:, None], np.matmul(dm, r[:, None]))   # (n,6,k,k)
     sd = s[:, None, :, None] * d                                # s_i D_ij
     sdt = sd.swapaxes(-1, -2)                                   # s_j D_ji

@@ -264,7 +264,7 @@ def corrections(p: dict[str, np.ndarray], run: dict[str, np.ndarray] | None = No
     if two_loop:
         def yukawa(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
             hd, hu, _ = _field_values(fields, cc)
-            return two_loop_potential.potential_alpha_t_squared(hu, hd, cc)
+            return two_loop_potential.potential_alpha_t_squared(hu, hd, cc, stencil=True)
 
         e2, o2 = field_hessians(yukawa, c, STEP, (0, 1))
         even, odd = even + e2, odd + o2
