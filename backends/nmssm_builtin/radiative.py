@@ -119,6 +119,127 @@ def potential(fields: np.ndarray, c: dict[str, np.ndarray]) -> np.ndarray:
     return (NC * (vt + vb) + sfermions) / (32.0 * math.pi**2) + gauge / (64.0 * math.pi**2)
 
 
+def _f_derivatives(x: np.ndarray, q2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f' = 2 x (ln(|x|/Q^2) - 1) and f'' = 2 ln(|x|/Q^2) of ``_f``."""
+    log = np.log(np.maximum(np.abs(x), 1e-300) / q2)
+    return 2.0 * x * (log - 1.0), 2.0 * log
+
+
+def _pair_derivatives(p: np.ndarray, rho: np.ndarray, q2: np.ndarray
+                      ) -> tuple[np.ndarray, ...]:
+    """S(p, rho) = f(p - r) + f(p + r), r = sqrt(rho) (the two squark eigenvalues), and its
+    derivatives S_p, S_rho, S_pp, S_prho, S_rhorho; smooth in rho, with r floored at
+    1e-4 p where the eigenvalues are degenerate."""
+    r = np.maximum(np.sqrt(np.maximum(rho, 0.0)), 1e-4 * np.abs(p) + 1e-12)
+    lo, hi = p - r, p + r
+    f1_lo, f2_lo = _f_derivatives(lo, q2)
+    f1_hi, f2_hi = _f_derivatives(hi, q2)
+    value = _f(lo, q2) + _f(hi, q2)
+    s_p, s_pp = f1_hi + f1_lo, f2_hi + f2_lo
+    s_rho = (f1_hi - f1_lo) / (2.0 * r)
+    s_prho = (f2_hi - f2_lo) / (2.0 * r)
+    s_rhorho = (f2_hi + f2_lo) / (4.0 * r * r) - (f1_hi - f1_lo) / (4.0 * r**3)
+    return value, s_p, s_rho, s_pp, s_prho, s_rhorho
+
+
+def one_loop_derivatives(c: dict[str, np.ndarray]
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The one-loop potential of ``potential`` at the vacuum, analytically: its value
+    [GeV^4], its gradient in the real fields z = (H_d, H_u, S) [GeV^3] (n,3), and the
+    corrections to the CP-even and CP-odd mass matrices [GeV^2] (n,3,3) (second
+    derivatives in h_i, z_i = v_i + h_i/sqrt2, minus the tadpole terms).
+
+    At real fields every term depends on z through a few functions: the squark pairs
+    through p = (a + b)/2 and rho = ((a - b)/2)^2 + y^2 X^2 (a, b the diagonal entries,
+    X = A_t H_u - lambda S H_d or A_b H_d - lambda S H_u) with S(p, rho) of
+    ``_pair_derivatives``, the quarks through y^2 H^2, the other sfermions through the
+    D-term H_d^2 - H_u^2, W and Z through H_u^2 + H_d^2; the chain rule gives the Hessian.
+    CP-odd: the potential depends on the CP-odd fields through the moduli (cancelled by the
+    tadpoles) and through R = Re(H_u H_d S) in |X_t|^2 = A_t^2 |H_u|^2 + lambda^2 |S H_d|^2
+    - 2 A_t lambda R (and |X_b|^2), whose phase theta = sum_i a_i/(sqrt2 v_i) gives
+    c w w^T, w_i = 1/(sqrt2 v_i), c = -R dV/dR (``field_hessians``)."""
+    hd, hu, sv = c["vd"], c["vu"], c["s"]
+    n = hd.shape[0]
+    q2, g1, g2, lam = c["q2"], c["g1sq"], c["g2sq"], c["lam"]
+    zero, one = np.zeros(n), np.ones(n)
+    e = np.eye(3)
+    dd = hd * hd - hu * hu
+    d_dd = np.stack([2 * hd, -2 * hu, zero], -1)
+    dd_dd = np.diag([2.0, -2.0, 0.0])
+    value = np.zeros(n)
+    grad = np.zeros((n, 3))
+    hess = np.zeros((n, 3, 3))
+    d_r = np.zeros(n)                                           # dV/dR
+    outer = np.einsum
+
+    def add(weight: float, v: np.ndarray, f1: np.ndarray, f2: np.ndarray, du: np.ndarray,
+            ddu: np.ndarray) -> None:
+        """weight * F(u) with F, F', F'' = v, f1, f2, gradient du (n,3), Hessian ddu."""
+        nonlocal value, grad, hess
+        value = value + weight * v
+        grad = grad + weight * f1[:, None] * du
+        hess = hess + weight * (f2[:, None, None] * outer("ni,nj->nij", du, du)
+                                + f1[:, None, None] * ddu)
+
+    scalar, vector = 1.0 / (32.0 * math.pi**2), 1.0 / (64.0 * math.pi**2)
+    for k, weight in ((0.5 * g2, 2.0), (0.5 * (g1 + g2), 1.0)):     # W, Z
+        m2 = k * (hu * hu + hd * hd)
+        log = np.log(m2 / q2)
+        kk = k * one
+        add(3.0 * weight * vector, m2 * m2 * (log - 5.0 / 6.0), (2.0 * log - 2.0 / 3.0) * m2,
+            2.0 * log + 4.0 / 3.0, kk[:, None] * np.stack([2 * hd, 2 * hu, zero], -1),
+            kk[:, None, None] * np.diag([2.0, 2.0, 0.0]))
+    for t3, y, mult, key in OTHER_SFERMIONS:
+        kk = 0.5 * (t3 * g2 - y * g1) * one
+        m2 = c[key] ** 2 + kk * dd
+        f1, f2 = _f_derivatives(m2, q2)
+        add(mult * scalar, _f(m2, q2), f1, f2, kk[:, None] * d_dd,
+            kk[:, None, None] * dd_dd)
+    for yuk, h_q, (ml, mr), (kl, kr), trilinear, index, x_val, x_grad, x_hess in (
+            (c["ht"], hu, (c["MQ2"], c["MU2"]), (g2 / 4 - g1 / 12, g1 / 3), c["At"], 1,
+             c["At"] * hu - lam * sv * hd, np.stack([-lam * sv, c["At"] * one, -lam * hd], -1),
+             ((0, 2),)),
+            (c["hb"], hd, (c["MQ2"], c["MD2"]), (-g2 / 4 - g1 / 12, -g1 / 6), c["Ab"], 0,
+             c["Ab"] * hd - lam * sv * hu, np.stack([c["Ab"] * one, -lam * sv, -lam * hu], -1),
+             ((1, 2),))):
+        y2 = yuk * yuk
+        mq2 = y2 * h_q * h_q
+        d_mq = 2.0 * y2[:, None] * h_q[:, None] * e[index]
+        dd_mq = 2.0 * y2[:, None, None] * np.outer(e[index], e[index])
+        cp, cq = 0.5 * (kl + kr) * one, 0.5 * (kl - kr) * one
+        p_val = 0.5 * (ml + mr) + mq2 + cp * dd
+        q_val = 0.5 * (ml - mr) + cq * dd
+        d_p = d_mq + cp[:, None] * d_dd
+        dd_p = dd_mq + cp[:, None, None] * dd_dd
+        d_q = cq[:, None] * d_dd
+        dd_q = cq[:, None, None] * dd_dd
+        dd_x = np.zeros((n, 3, 3))
+        for i, j in x_hess:
+            dd_x[:, i, j] = dd_x[:, j, i] = -lam
+        rho = q_val**2 + y2 * x_val**2
+        d_rho = 2.0 * q_val[:, None] * d_q + 2.0 * (y2 * x_val)[:, None] * x_grad
+        dd_rho = 2.0 * (outer("ni,nj->nij", d_q, d_q) + q_val[:, None, None] * dd_q
+                        + y2[:, None, None] * (outer("ni,nj->nij", x_grad, x_grad)
+                                               + x_val[:, None, None] * dd_x))
+        v, s_p, s_r, s_pp, s_pr, s_rr = _pair_derivatives(p_val, rho, q2)
+        w = NC * scalar
+        value = value + w * v
+        grad = grad + w * (s_p[:, None] * d_p + s_r[:, None] * d_rho)
+        cross = outer("ni,nj->nij", d_p, d_rho)
+        hess = hess + w * (s_pp[:, None, None] * outer("ni,nj->nij", d_p, d_p)
+                           + s_pr[:, None, None] * (cross + cross.swapaxes(-1, -2))
+                           + s_rr[:, None, None] * outer("ni,nj->nij", d_rho, d_rho)
+                           + s_p[:, None, None] * dd_p + s_r[:, None, None] * dd_rho)
+        f1, f2 = _f_derivatives(mq2, q2)
+        add(-2.0 * w, _f(mq2, q2), f1, f2, d_mq, dd_mq)
+        d_r = d_r + w * s_r * y2 * (-2.0 * trilinear * lam)        # d rho/dR = -2 y^2 A lambda
+    vev = math.sqrt(2.0) * np.stack([hd, hu, sv], -1)
+    even = 0.5 * hess - (grad / (2.0 * np.stack([hd, hu, sv], -1)))[:, :, None] * e
+    w_odd = 1.0 / vev
+    odd = (-d_r * hu * hd * sv)[:, None, None] * w_odd[:, :, None] * w_odd[:, None, :]
+    return value, grad, even, odd
+
+
 def _two_loop_part(hu: np.ndarray, hd: np.ndarray, sc: np.ndarray,
                    c: dict[str, np.ndarray]) -> np.ndarray:
     """V2 [GeV^4] at O(alpha_t alpha_s) at complex fields (``two_loop_potential``), with
@@ -241,33 +362,35 @@ def top_mass(p: dict[str, np.ndarray], run: dict[str, np.ndarray]) -> np.ndarray
 
 
 def corrections(p: dict[str, np.ndarray], run: dict[str, np.ndarray] | None = None,
-                two_loop: bool = True, mt: np.ndarray | None = None
+                two_loop: bool = True, mt: np.ndarray | None = None,
+                one_loop: tuple[np.ndarray, ...] | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Top/stop and bottom/sbottom corrections at Q_st: CP-even (H_d, H_u, S) and CP-odd
     (A_d, A_u, A_S) [GeV^2]; ``two_loop``: with the O(alpha_t alpha_s) and O(alpha_t^2)
     potentials. ``run``: the parameters at Q_st (``running.run_to_stop_scale``);
-    ``mt``: the DRbar m_t(Q_st) (``top_mass``)."""
+    ``mt``: the DRbar m_t(Q_st) (``top_mass``); ``one_loop``: ``one_loop_derivatives``
+    if already computed. The one-loop part is analytic, the two-loop parts are taken by
+    finite differences (``field_hessians``)."""
     if run is None:
         run = running.run_to_stop_scale(p)
     if mt is None:
         mt = top_mass(p, run)
     c = _constants(p, run, mt)
-
-    def stop_sector(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
-        value = potential(fields, cc)
-        if two_loop:
-            hd, hu, sc = _field_values(fields, cc)
-            value = value + _two_loop_part(hu, hd, sc, cc)
-        return value
-
-    even, odd = field_hessians(stop_sector, c)
+    if one_loop is None:
+        one_loop = one_loop_derivatives(c)
+    even, odd = one_loop[2], one_loop[3]
     if two_loop:
+        def strong(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
+            hd, hu, sc = _field_values(fields, cc)
+            return _two_loop_part(hu, hd, sc, cc)
+
         def yukawa(fields: np.ndarray, cc: dict[str, np.ndarray]) -> np.ndarray:
             hd, hu, _ = _field_values(fields, cc)
             return two_loop_potential.potential_alpha_t_squared(hu, hd, cc, stencil=True)
 
-        e2, o2 = field_hessians(yukawa, c, STEP, (0, 1))
-        even, odd = even + e2, odd + o2
+        for fn, directions in ((strong, (0, 1, 2)), (yukawa, (0, 1))):
+            e2, o2 = field_hessians(fn, c, STEP, directions)
+            even, odd = even + e2, odd + o2
     # points with tachyonic squarks (flagged by the checks) must not poison the rest
     return np.nan_to_num(even), np.nan_to_num(odd)
 

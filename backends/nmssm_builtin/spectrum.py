@@ -50,8 +50,11 @@ def higgs_sector(p: dict[str, np.ndarray], loops: bool = True, two_loop: bool = 
                                              q["Alambda"], q["Akappa"], q["mueff"], q["v"],
                                              q["g1sq"], q["g2sq"])
     mt = radiative.top_mass(p, run)
-    run = {**run, "mt": mt}
-    d_even, d_odd = radiative.corrections(p, run, two_loop=two_loop, mt=mt)
+    one_loop = radiative.one_loop_derivatives(radiative._constants(p, run, mt))
+    # the one-loop potential at the vacuum and its gradient serve the vacuum check
+    run = {**run, "mt": mt, "v1": one_loop[0], "v1_gradient": one_loop[1]}
+    d_even, d_odd = radiative.corrections(p, run, two_loop=two_loop, mt=mt,
+                                          one_loop=one_loop)
     ew_even, ew_odd = electroweak_loops.loop_corrections(q, run["q2"])
     d_even = d_even + ew_even + radiative.higgs_boson_corrections(q, run["q2"])
     d_odd = d_odd + ew_odd
