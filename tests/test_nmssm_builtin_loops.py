@@ -233,6 +233,49 @@ def test_strong_two_loop_term_has_the_leading_double_logarithm():
     assert coefficient == pytest.approx(2.0, rel=0.05)
 
 
+# ---------------------------------------------------------- two-loop running of the squark soft terms
+
+def _soft_inputs(**changes: float) -> tuple[dict, dict]:
+    """Couplings and soft masses for ``soft_running.beta_soft``, all zero but ``changes``."""
+    c = {k: np.zeros(1) for k in ("yt", "yb", "ytau", "lam", "kap", "g1", "g2", "g3", "At",
+                                   "Ab", "Atau", "Al", "Ak", "M1", "M2", "M3")}
+    m = {k: np.zeros(1) for k in ("Q3", "U3", "D3", "L3", "E3", "Q1", "U1", "D1", "L1", "E1",
+                                   "Hu", "Hd", "S")}
+    for key, value in changes.items():
+        (c if key in c else m)[key] = np.array([value])
+    return c, m
+
+
+def test_squark_soft_beta_functions_have_the_published_coefficients():
+    """Coefficients of Martin, Vaughn, hep-ph/9311340 (one loop also Martin, hep-ph/9709356
+    eqs. (8.x)): 16 pi^2 dm_U3^2/dt = 2 X_t - 32/3 g3^2 M3^2 - 32/15 g1^2 M1^2 - 4/5 g1^2 S,
+    X_t = 2 h_t^2 (m_Hu^2 + m_Q3^2 + m_U3^2 + A_t^2); dm_Q3^2/dt has X_t + X_b and + g1^2 S/5;
+    two loops, pure SU(3): -128/3 g3^4 M3^2 + 16/3 g3^4 (2 Tr m_Q^2 + Tr m_U^2 + Tr m_D^2)
+    for every squark, 64/9 g3^4 M3 (A_t, A_b), -32 h_t^4 (m_Hu^2 + m_Q3^2 + m_U3^2 + 2 A_t^2)
+    for m_U3^2 and -88 h_t^4 A_t for A_t."""
+    from backends.nmssm_builtin.soft_running import beta_soft
+    c, m = _soft_inputs(yt=0.7, At=300.0, Hu=-2e4, Q3=1e6, U3=4e5)
+    b = beta_soft(c, m)
+    xt = 2 * 0.7 * (-2e4 + 1e6 + 4e5 + 300.0**2)
+    assert b["U3"][0][0] == pytest.approx(2 * xt) and b["Q3"][0][0] == pytest.approx(xt)
+    assert b["U3"][1][0] == pytest.approx(-32 * 0.49 * (-2e4 + 1e6 + 4e5 + 2 * 300.0**2))
+    assert b["At"][0][0] == pytest.approx(12 * 0.7 * 300) and b["At"][1][0] == pytest.approx(
+        -88 * 0.49 * 300)
+    c, m = _soft_inputs(g3=1.1, M3=2000.0, Q1=4e6, U1=1e6, D1=2e6, Q3=3e6, U3=5e5, D3=1e6)
+    b = beta_soft(c, m)
+    sigma = 2 * (2 * 4e6 + 3e6) + (2 * 1e6 + 5e5) + (2 * 2e6 + 1e6)
+    for key in ("Q3", "U3", "D3"):
+        assert b[key][0][0] == pytest.approx(-32 / 3 * 1.1 * 2000.0**2)
+        assert b[key][1][0] == pytest.approx(1.1**2 * (-128 / 3 * 2000.0**2 + 16 / 3 * sigma))
+    for key in ("At", "Ab"):
+        assert b[key][1][0] == pytest.approx(64 / 9 * 1.1**2 * 2000.0)
+    c, m = _soft_inputs(g1=0.2, Q1=9e6, U1=1e6, D1=1e6, Q3=9e6, U3=1e6, D3=1e6, Hu=-1e5)
+    s_trace = -1e5 + (2 * 9e6 + 9e6) - 2 * (2 * 1e6 + 1e6) + (2 * 1e6 + 1e6)
+    b = beta_soft(c, m)
+    assert b["U3"][0][0] == pytest.approx(-4 / 5 * 0.2 * s_trace)
+    assert b["Q3"][0][0] == pytest.approx(0.2 * s_trace / 5)
+
+
 # ---------------------------------------------------------- running and the Higgs sector
 
 def test_higgs_boson_mass_matrices_reduce_to_the_tree_level_ones():
@@ -402,9 +445,11 @@ def _score(frame):
 
 def test_seed_sample_meets_the_fidelity_goals():
     """seed_A.csv (NMSSMTools 5.6.0, the seed scan's region): SM-like Higgs within 2 GeV at
-    >= 95% of the computed points (measured 95.7%), h1 within 5 GeV and H+ within 5% at
-    >= 90% (98.3%, 100%); among the 302 computed points at most one rejected here (idx
-    786: a light singlet, -17 GeV^2-tachyonic here, 33 GeV in NMSSMTools)."""
+    >= 95% of the computed points (measured 97.7%), h1 within 5 GeV and H+ within 5% at
+    >= 90% (99.7%, 100%); none of the 302 computed points rejected here. The four points
+    with M_Q3/M_U3 or M_U3/M_Q3 of 9 to 14 (idx 6, 78, 590, 786), where the lighter soft
+    mass runs to near zero at the stop scale, within 2 GeV (measured 0.01, 0.03, 0.3,
+    1.6 GeV; with the one-loop running they were 26-136 GeV off or rejected)."""
     path = ORACLE / "seed_A.csv"
     if not path.exists():
         pytest.skip("oracle sample not available")
@@ -412,7 +457,9 @@ def test_seed_sample_meets_the_fidelity_goals():
     assert np.mean(np.abs(diff) < 2.0) >= 0.95
     assert np.mean(np.abs(np.abs(spec["mh1"]) - o["mh1"].to_numpy()) < 5.0) >= 0.90
     assert np.mean(np.abs(spec["mhc"] / o["mhc"].to_numpy() - 1) < 0.05) >= 0.90
-    assert np.sum(code != "") <= 1
+    assert np.all(code == "")
+    hierarchical = np.isin(o["idx"].to_numpy(), [6, 78, 590, 786])
+    assert hierarchical.sum() == 4 and np.all(np.abs(diff[hierarchical]) < 2.0)
 
 
 def test_extra_reference_points_in_the_thin_regions():
