@@ -233,7 +233,7 @@ def test_strong_two_loop_term_has_the_leading_double_logarithm():
     assert coefficient == pytest.approx(2.0, rel=0.05)
 
 
-# ---------------------------------------------------------- two-loop running of the squark soft terms
+# ---------------------------------------------------- two-loop running of the squark soft terms
 
 def _soft_inputs(**changes: float) -> tuple[dict, dict]:
     """Couplings and soft masses for ``soft_running.beta_soft``, all zero but ``changes``."""
