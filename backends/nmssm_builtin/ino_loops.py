@@ -73,7 +73,7 @@ def b0(p: np.ndarray, m1: np.ndarray, m2: np.ndarray, q2: np.ndarray) -> np.ndar
     a, b = s / (2.0 * p2), root / (2.0 * p2)
     r2 = np.maximum(a * a + b * b, 1e-300)
     u, v = 1.0 - a / r2, b / r2                                  # 1 - 1/x
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):    # (the branch not taken)
         f_pair = (np.log((1.0 - a) ** 2 + b * b) - a * np.log(u * u + v * v)
                   + 2.0 * b * np.arctan2(v, u) - 2.0)
     return -np.log(p2 / q2) - np.where(disc >= 0, f_real, f_pair)

@@ -117,7 +117,7 @@ def compute(params: dict, loops: bool = True, two_loop: bool = True,
         out[f"mneu{i + 1}"] = mneu[:, i]
     mcha, u, v = charginos(ino["M2"], ino["mueff"], p["tanb"])
     out["mcha1"], out["mcha2"] = mcha[:, 0], mcha[:, 1]
-    sf = sfermions(p)
+    sf = sfermions(p, h.get("running"))
     for name in ("mst1", "mst2", "msb1", "msb2", "mstau1", "mstau2", "msmuL", "msmuR",
                  "msnumu", "msuL", "msuR", "msdL", "msdR"):
         out[name] = higgs.signed_sqrt(sf[f"{name}_sq"])
@@ -128,6 +128,7 @@ def compute(params: dict, loops: bool = True, two_loop: bool = True,
         sf["stop_mix"], sf["sbottom_mix"], sf["stau_mix"])
     squares = {"mh_sq": h["mh_sq"], "ma_sq": h["ma_sq"], "mhc_sq": h["mhc_sq"]}
     squares.update({k: v for k, v in sf.items() if k.endswith("_sq")})
+    # (with loops: the running stop and sbottom masses squared under "m..._run_sq")
     out["_squares"] = squares  # type: ignore[assignment]
     if loops:
         out["_running"] = h["running"]  # type: ignore[assignment]  (for the vacuum check)
