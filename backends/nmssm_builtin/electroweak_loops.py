@@ -45,6 +45,7 @@ import math
 import numpy as np
 
 from . import sm_inputs as sm
+from .linalg import eig2
 
 #: weights of the fermion traces: -2 per Majorana, -4 per Dirac fermion
 NEUTRALINO_WEIGHT = -2.0
@@ -169,7 +170,9 @@ def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray, symmetric: 
             hessians.append(np.matmul(part * weight.reshape(n, 1, k * k),
                                       part.swapaxes(-1, -2)))
         return grad[..., 0], hessians[0], hessians[1]
-    lam, r = np.linalg.eigh(np.matmul(m.swapaxes(-1, -2), m))
+    mtm = np.matmul(m.swapaxes(-1, -2), m)                   # 2x2 (charginos)
+    lo, hi, rows = eig2(mtm[:, 0, 0], mtm[:, 1, 1], mtm[:, 0, 1])
+    lam, r = np.stack([lo, hi], -1), rows.swapaxes(-1, -2)
     s = np.sqrt(np.maximum(lam, 0.0))
     left = np.matmul(m, r) / np.maximum(s, 1e-300)[:, None, :]
     f1, div = _derivative_weights(np.maximum(lam, FLOOR), q2)

@@ -33,7 +33,7 @@ import math
 
 import numpy as np
 
-from .linalg import eigh3
+from .linalg import eig2, eigh3
 
 #: infrared regulator of the zero-momentum Goldstone contributions [GeV^2] (docstring)
 MU_IR_SQ = math.e * 91.187**2
@@ -250,8 +250,8 @@ def curvature(c: dict[str, np.ndarray]) -> np.ndarray:
         if k == 3:
             w, z = eigh3(m)
         else:
-            w, z = np.linalg.eigh(m)
-            z = z.swapaxes(-1, -2)
+            lo, hi, z = eig2(m[:, 0, 0], m[:, 1, 1], m[:, 0, 1])
+            w = np.stack([lo, hi], -1)
         f1, f2 = _f_derivatives(w, q2[:, None])
         gap = w[:, :, None] - w[:, None, :]
         close = np.abs(gap) <= 1e-9 * (np.abs(w[:, :, None]) + np.abs(w[:, None, :]) + 1.0)
