@@ -24,22 +24,25 @@ conditions absorb into the soft masses,
 
     dM^2_ij = d^2V/dphi_i dphi_j - delta_ij (1/(sqrt2 v_i)) dV/dphi_iR,
 
-taken by central finite differences (vectorised over points; 1e-2 GeV^2 accuracy,
-checked against the analytic stop correction and NMSSMTools' two-loop matrices).
-The top Yukawa is h_t = m_t(Q_st)/v_u(Q_st) with the DRbar MSSM top mass and the vev
-at Q_st; the gauge couplings are the DRbar ones at Q_st.
+analytic for the one-loop potential (``one_loop_derivatives``: the squark pairs through
+the mean and the splitting of their eigenvalues, the rest through one combination of
+the fields each), by central finite differences for the two-loop ones
+(``field_hessians``: vectorised over points, 0.5 GeV^2 accuracy, checked against the
+analytic stop correction and NMSSMTools' two-loop matrices; the CP-odd blocks from the
+rank-one phase structure). The top Yukawa is h_t = m_t(Q_st)/v_u(Q_st) with the DRbar
+MSSM top mass and the vev at Q_st; the gauge couplings are the DRbar ones at Q_st; the
+squark soft terms are run to Q_st at two loops (``running``, ``soft_running``).
 
 Measured against NMSSMTools 5.6.0 (MODSEL 8 = 2, the same fixed-order approach): the
-SM-like Higgs within 2 GeV at 95.7% of the seed sample's computed points and 97% of
-the random sample's, +0.9 to +1.1 GeV in the median, spread +-0.5 GeV; 1.5 GeV heavy at
+SM-like Higgs within 2 GeV at 97.7% of the seed sample's computed points and 98% of
+the random sample's, +0.85 to +1.1 GeV in the median, spread +-0.5 GeV; 1.5 GeV heavy at
 |X_t| > 2.5 M_S. Left out (the likely sources of that offset): the momentum dependence
 of the loops other than the top quark beyond the leading logarithms of the field
 renormalisation, the DRbar vev from G_F with the full one-loop W self-energy (here: the
 vevs run from M_Z with their anomalous dimensions), the Goldstone loops at zero momentum
 (regulated at the electroweak scale, ``higgs_loops``), the two-loop O(alpha_b alpha_s),
-O(alpha_t alpha_b), O(alpha_b^2) terms, the singlet directions of O(alpha_t^2) (also
-absent in NMSSMTools), two-loop running of the soft terms and the one-loop pole
-corrections to the stop masses (NMSSMTools uses both for its stop masses).
+O(alpha_t alpha_b), O(alpha_b^2) terms, and the singlet directions of O(alpha_t^2) (also
+absent in NMSSMTools).
 """
 
 from __future__ import annotations
