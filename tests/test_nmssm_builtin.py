@@ -320,8 +320,9 @@ def test_reference_point_against_nmssmtools():
     the tolerances of the acceptance: the SM-like Higgs within 1.5 GeV (measured +1.2),
     the singlet-like h1 within 2 GeV (+0.4), the heavy doublets A2, H3, H+ within 2%
     (-0.4%), a1 3%; neutralinos and charginos 1.5% (one-loop pole corrections to M1, M2,
-    mueff); stops 2% and the sleptons 3% (tree level vs running/pole masses); no
-    theory check fails."""
+    mueff); stops 0.5% (measured +0.2%, 0.0%: running to the stop scale and one-loop pole
+    corrections) and the sleptons 3% (tree level vs running/pole masses); no theory check
+    fails."""
     p, mass = read_reference()
     spec = compute(p)
     assert abs(spec["mh2"][0] - mass[25]) < 1.5       # NMSSMTools: 25 = SM-like (124.98)
@@ -335,7 +336,7 @@ def test_reference_point_against_nmssmtools():
     for key, code in (("mcha1", 1000024), ("mcha2", 1000037)):
         assert abs(spec[key][0] / mass[code] - 1) < 0.015, key
     for key, code in (("mst1", 1000006), ("mst2", 2000006)):
-        assert abs(spec[key][0] / mass[code] - 1) < 0.02, key
+        assert abs(spec[key][0] / mass[code] - 1) < 0.005, key
     for key, code in (("mstau1", 1000015), ("mstau2", 2000015), ("msnumu", 1000014)):
         assert abs(spec[key][0] / mass[code] - 1) < 0.03, key
     assert theory_checks(spec, p, require_neutralino_lsp=False)[1][0] == ""
@@ -393,7 +394,9 @@ def test_theory_checks_flag_tachyons_and_nonperturbative_couplings():
     p["kappa"] = np.array([0.1, 0.1, 0.1, 0.1, -0.3])
     p["Akappa"] = np.full(5, -100.0)
     p["mueff"] = np.full(5, 400.0)
-    p["MU3"] = np.array([2000.0, 2000.0, 10.0, 2000.0, 2000.0])
+    # point 2: light stop soft masses with a large A_t, a tachyonic stop at the stop scale
+    p["MQ3"][2] = 300.0
+    p["MU3"] = np.array([2000.0, 2000.0, 300.0, 2000.0, 2000.0])
     p["At"] = np.array([0.0, 0.0, 3000.0, 0.0, 0.0])
     spec = compute(p)
     bad, code = theory_checks(spec, p)

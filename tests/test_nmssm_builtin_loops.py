@@ -151,6 +151,57 @@ def test_two_loop_matrices_reproduce_nmssmtools():
             assert got[1, 1] == pytest.approx(ref[1, 1], rel=0.01, abs=1.0)
 
 
+def test_one_loop_derivatives_are_those_of_the_potential():
+    """The analytic value, gradient and mass-matrix corrections of the one-loop potential
+    (``radiative.one_loop_derivatives``) against the potential itself
+    (``radiative.potential``): the value exactly, the gradient and the CP-even and CP-odd
+    corrections against central differences (Richardson-extrapolated from 1 and 2 GeV
+    steps, ``field_hessians``) to 1e-5 of the largest entry + 0.02 GeV^2 (their rounding
+    error), on random points."""
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from nmssm_spectrum import points
+    p = as_arrays(points(300, seed=4))
+    run = running.run_to_stop_scale(p)
+    c = radiative._constants(p, run, radiative.top_mass(p, run))
+    value, grad, even, odd = radiative.one_loop_derivatives(c)
+    n = p["tanb"].shape[0]
+    np.testing.assert_allclose(value, radiative.potential(np.zeros((n, 6)), c), rtol=1e-12)
+    fine, coarse = (radiative.field_hessians(radiative.potential, c, step=h) for h in (1.0, 2.0))
+    for got, (f, g) in ((even, (fine[0], coarse[0])), (odd, (fine[1], coarse[1]))):
+        ref = (4.0 * f - g) / 3.0
+        scale = np.abs(ref).max(axis=(1, 2))[:, None, None]
+        assert np.all(np.abs(got - ref) < 1e-5 * scale + 0.02)
+    vev = np.stack([c["vd"], c["vu"], c["s"]], -1)
+    h = 1.0
+    for i in range(3):
+        shift = np.zeros((2, n, 6))
+        shift[0, :, i], shift[1, :, i] = h * math.sqrt(2.0), -h * math.sqrt(2.0)
+        vals = radiative.potential(shift, {k: np.broadcast_to(v, (2, n)) if np.ndim(v) else v
+                                           for k, v in c.items()})
+        np.testing.assert_allclose(grad[:, i], (vals[0] - vals[1]) / (2 * h),
+                                   rtol=1e-5, atol=1e-6 * np.abs(vev[:, i] * grad[:, i]).max())
+
+
+def test_stencil_expansion_of_the_yukawa_integrals_keeps_the_hessian():
+    """The O(alpha_t^2) potential on a finite-difference stencil with its one-mass
+    integrals Taylor-expanded about the centre (``stencil=True``, the fast path of the
+    spectrum) gives the same mass-matrix corrections as the exact evaluation at every
+    displaced point, to 0.2 GeV^2 + 1e-4 (the differences' own error is ~0.5 GeV^2), at
+    the 15 seed points of tests/data."""
+    frame = read_csv(DATA / "nmssmtools_560_two_loop_matrices.csv")
+    c = {k: np.concatenate([_two_loop_constants(row)[k] for _, row in frame.iterrows()])
+         for k in _two_loop_constants(frame.iloc[0])}
+    out = []
+    for stencil in (False, True):
+        def yukawa(fields, cc, stencil=stencil):
+            hd, hu, _ = radiative._field_values(fields, cc)
+            return two_loop_potential.potential_alpha_t_squared(hu, hd, cc, stencil=stencil)
+        out.append(radiative.field_hessians(yukawa, c, directions=(0, 1)))
+    for exact, expanded in zip(out[0], out[1], strict=True):
+        np.testing.assert_allclose(expanded, exact, rtol=1e-4, atol=0.2)
+
+
 def test_strong_two_loop_term_has_the_leading_double_logarithm():
     """Degenerate stops and gluino at M_S, no mixing, m_t = m_t(M_S): the O(alpha_t alpha_s)
     correction to the H_u H_u element grows as 3 m_t^4/(4 pi^2 v_u^2) (alpha_s/pi) 2 t^2,
@@ -182,6 +233,85 @@ def test_strong_two_loop_term_has_the_leading_double_logarithm():
     assert coefficient == pytest.approx(2.0, rel=0.05)
 
 
+# ---------------------------------------------------- two-loop running of the squark soft terms
+
+def _soft_inputs(**changes: float) -> tuple[dict, dict]:
+    """Couplings and soft masses for ``soft_running.beta_soft``, all zero but ``changes``."""
+    c = {k: np.zeros(1) for k in ("yt", "yb", "ytau", "lam", "kap", "g1", "g2", "g3", "At",
+                                   "Ab", "Atau", "Al", "Ak", "M1", "M2", "M3")}
+    m = {k: np.zeros(1) for k in ("Q3", "U3", "D3", "L3", "E3", "Q1", "U1", "D1", "L1", "E1",
+                                   "Hu", "Hd", "S")}
+    for key, value in changes.items():
+        (c if key in c else m)[key] = np.array([value])
+    return c, m
+
+
+def test_squark_soft_beta_functions_have_the_published_coefficients():
+    """Coefficients of Martin, Vaughn, hep-ph/9311340 (one loop also Martin, hep-ph/9709356
+    eqs. (8.x)): 16 pi^2 dm_U3^2/dt = 2 X_t - 32/3 g3^2 M3^2 - 32/15 g1^2 M1^2 - 4/5 g1^2 S,
+    X_t = 2 h_t^2 (m_Hu^2 + m_Q3^2 + m_U3^2 + A_t^2); dm_Q3^2/dt has X_t + X_b and + g1^2 S/5;
+    two loops, pure SU(3): -128/3 g3^4 M3^2 + 16/3 g3^4 (2 Tr m_Q^2 + Tr m_U^2 + Tr m_D^2)
+    for every squark, 64/9 g3^4 M3 (A_t, A_b), -32 h_t^4 (m_Hu^2 + m_Q3^2 + m_U3^2 + 2 A_t^2)
+    for m_U3^2 and -88 h_t^4 A_t for A_t."""
+    from backends.nmssm_builtin.soft_running import beta_soft
+    c, m = _soft_inputs(yt=0.7, At=300.0, Hu=-2e4, Q3=1e6, U3=4e5)
+    b = beta_soft(c, m)
+    xt = 2 * 0.7 * (-2e4 + 1e6 + 4e5 + 300.0**2)
+    assert b["U3"][0][0] == pytest.approx(2 * xt) and b["Q3"][0][0] == pytest.approx(xt)
+    assert b["U3"][1][0] == pytest.approx(-32 * 0.49 * (-2e4 + 1e6 + 4e5 + 2 * 300.0**2))
+    assert b["At"][0][0] == pytest.approx(12 * 0.7 * 300) and b["At"][1][0] == pytest.approx(
+        -88 * 0.49 * 300)
+    c, m = _soft_inputs(g3=1.1, M3=2000.0, Q1=4e6, U1=1e6, D1=2e6, Q3=3e6, U3=5e5, D3=1e6)
+    b = beta_soft(c, m)
+    sigma = 2 * (2 * 4e6 + 3e6) + (2 * 1e6 + 5e5) + (2 * 2e6 + 1e6)
+    for key in ("Q3", "U3", "D3"):
+        assert b[key][0][0] == pytest.approx(-32 / 3 * 1.1 * 2000.0**2)
+        assert b[key][1][0] == pytest.approx(1.1**2 * (-128 / 3 * 2000.0**2 + 16 / 3 * sigma))
+    for key in ("At", "Ab"):
+        assert b[key][1][0] == pytest.approx(64 / 9 * 1.1**2 * 2000.0)
+    c, m = _soft_inputs(g1=0.2, Q1=9e6, U1=1e6, D1=1e6, Q3=9e6, U3=1e6, D3=1e6, Hu=-1e5)
+    s_trace = -1e5 + (2 * 9e6 + 9e6) - 2 * (2 * 1e6 + 1e6) + (2 * 1e6 + 1e6)
+    b = beta_soft(c, m)
+    assert b["U3"][0][0] == pytest.approx(-4 / 5 * 0.2 * s_trace)
+    assert b["Q3"][0][0] == pytest.approx(0.2 * s_trace / 5)
+
+
+# ---------------------------------------------------------- squark masses
+
+def test_squark_pole_correction_reduces_to_the_closed_form():
+    """The SUSY-QCD self-energy of a squark pair (PBMZ appendix D functions) without mixing
+    and with a massless quark equals the closed form of the first two generations,
+    (2 alpha_s/3 pi) m^2 [1 + 3x + (x-1)^2 ln|x-1| - x^2 ln x + 2x ln(Q^2/m^2)]."""
+    from backends.nmssm_builtin import squark_masses
+    m2 = np.array([4.0e5, 2.5e6, 9.0e6])
+    mg = np.array([3000.0, 1200.0, 2000.0])
+    q2, a_s = np.full(3, 4.0e6), np.full(3, 0.09)
+    rot = np.broadcast_to(np.eye(2), (3, 2, 2))
+    general = squark_masses.sqcd_shifts((m2, m2 * 1.5), rot, np.full(3, 1e-3), mg, a_s, q2)[0]
+    closed = squark_masses.first_generation_shift(m2, mg, a_s, q2)
+    np.testing.assert_allclose(general, closed, rtol=1e-5)
+
+
+def test_squark_masses_follow_nmssmtools():
+    """Stop and sbottom pole masses against NMSSMTools 5.6.0 (seed_A.csv, its running stop
+    and sbottom masses at Q_st with SUSY-QCD and Yukawa pole corrections): the lighter and
+    heavier stop and the lighter sbottom within 1% at >= 90% of the computed points
+    (measured 0.28%, 0.04%, 0.15%), all within 10%; the lighter stop of the four
+    hierarchical points (M_Q3/M_U3 ~ 10) within 4% (before: tree-level masses, 40% light)."""
+    path = ORACLE / "seed_A.csv"
+    if not path.exists():
+        pytest.skip("oracle sample not available")
+    o = read_csv(path)
+    o = o[o["status"].astype(str).str.startswith("ok")]
+    spec = compute(parameters(o))
+    for key in ("mst1", "mst2", "msb1"):
+        rel = np.abs(spec[key] / o[key].to_numpy() - 1)
+        assert np.mean(rel < 0.01) >= 0.9 and rel.max() < 0.1, key
+    hierarchical = np.isin(o["idx"].to_numpy(), [6, 78, 590, 786])
+    rel = np.abs(spec["mst1"] / o["mst1"].to_numpy() - 1)
+    assert np.all(rel[hierarchical] < 0.04)
+
+
 # ---------------------------------------------------------- running and the Higgs sector
 
 def test_higgs_boson_mass_matrices_reduce_to_the_tree_level_ones():
@@ -207,6 +337,46 @@ def test_higgs_boson_mass_matrices_reduce_to_the_tree_level_ones():
     w = np.linalg.eigvalsh(charged)                              # {0, M_H+^2} in order
     np.testing.assert_allclose(w, np.sort(np.stack([np.zeros(n), t_mhc2], -1), -1),
                                atol=1e-9 * scale)
+
+
+def test_higgs_boson_curvature_is_the_second_derivative_of_the_potential():
+    """The analytic second derivatives of the Higgs-boson potential (eigenvalue
+    perturbation on the exactly quadratic mass matrices) agree with central differences
+    of the potential itself (``higgs_loops.potential``, diagonalised at each displaced
+    point) to 1e-4 of the largest entry. The potential takes |m^2| in its logarithm, so
+    the Goldstone masses, which change sign off the vacuum, give the differences an error
+    linear in the step; it is extrapolated away from the steps 0.25 and 0.5 GeV."""
+    rng = np.random.default_rng(11)
+    n = 40
+    tanb, lam, kap = rng.uniform(2, 30, n), rng.uniform(0.05, 0.7, n), rng.uniform(-0.6, 0.6, n)
+    al, ak, mu = rng.uniform(-500, 3000, n), rng.uniform(-800, 100, n), rng.uniform(100, 900, n)
+    beta = np.arctan(tanb)
+    c = {"lam": lam, "kap": kap, "Alambda": al, "Akappa": ak, "g1sq": sm.G1SQ,
+         "g2sq": sm.G2SQ, "vd": sm.V_HIGGS * np.cos(beta), "vu": sm.V_HIGGS * np.sin(beta),
+         "s": mu / lam, "q2": np.full(n, 2000.0**2)}
+    c.update(higgs_loops.soft_masses(c))
+    vev = np.stack([c["vd"], c["vu"], c["s"]], -1)
+    eye = np.eye(3)
+
+    def v1(shift: np.ndarray) -> np.ndarray:
+        z = vev + shift / math.sqrt(2.0)
+        return higgs_loops.potential(z[:, 0], z[:, 1], z[:, 2], c)
+
+    def differences(h: float) -> np.ndarray:
+        out = np.zeros((n, 3, 3))
+        grad = np.zeros((n, 3))
+        for i in range(3):
+            grad[:, i] = (v1(h * eye[i]) - v1(-h * eye[i])) / (2 * h)
+            for j in range(3):
+                def f(a: float, b: float, i=i, j=j) -> np.ndarray:
+                    return v1(h * (a * eye[i] + b * eye[j]))
+                out[:, i, j] = (f(1, 1) - f(1, -1) - f(-1, 1) + f(-1, -1)) / (4 * h * h)
+        return out - (grad / (math.sqrt(2.0) * vev))[:, :, None] * eye
+
+    fd = 2.0 * differences(0.25) - differences(0.5)
+    got = higgs_loops.curvature(c)
+    scale = np.abs(got).max(axis=(1, 2))[:, None, None]
+    assert np.all(np.abs(got - fd) < 1e-4 * scale)
 
 
 def test_tan_beta_runs_with_the_top_yukawa_above_the_heavy_doublet():
@@ -245,6 +415,27 @@ def test_top_loop_momentum_dependence_limits():
         np.array([[300.0**2, 600.0**2]]), np.array([[0.0, 0.2]]), np.array([610.0**2]),
         np.array([0.04]), np.array([150.0]), np.array([0.8]), q2)
     assert mh2[0, 0] < 125.0**2 and mh2[0, 2] == 900.0**2 and ma2[0, 0] == 300.0**2
+
+
+def test_b0_in_real_arithmetic_matches_its_closed_forms():
+    """Re B0(p; m1, m2) (``ino_loops.b0``, real arithmetic) against closed forms (PBMZ
+    appendix B): B0(p; m, 0) = 2 - ln(m^2/Q^2) - (1 - m^2/p^2) ln|1 - p^2/m^2|,
+    B0(p; m, m) of ``pole_masses.b0_equal`` below and above threshold, and the numerical
+    Feynman-parameter integral -int_0^1 ln|x m1^2 + (1-x) m2^2 - x(1-x) p^2|/Q^2 dx for
+    unequal masses."""
+    from backends.nmssm_builtin.ino_loops import b0
+    rng = np.random.default_rng(2)
+    p, m1, m2 = rng.uniform(10, 3000, (3, 200))
+    q2 = np.full(200, 1.0e6)
+    np.testing.assert_allclose(b0(p, m1, 0.0 * m1, q2),
+                               pole_masses.b0_massless(p**2, m1**2, q2), atol=1e-9)
+    np.testing.assert_allclose(b0(p, m1, m1, q2), pole_masses.b0_equal(p**2, m1**2, q2),
+                               atol=1e-9)
+    x = (np.arange(200000) + 0.5) / 200000
+    for i in range(0, 200, 20):
+        arg = np.abs(x * m1[i] ** 2 + (1 - x) * m2[i] ** 2 - x * (1 - x) * p[i] ** 2)
+        assert b0(p[i:i + 1], m1[i:i + 1], m2[i:i + 1], q2[:1])[0] == pytest.approx(
+            -np.mean(np.log(arg / q2[0])), abs=1e-5)
 
 
 # ---------------------------------------------------------- the vacuum check
@@ -290,9 +481,11 @@ def _score(frame):
 
 def test_seed_sample_meets_the_fidelity_goals():
     """seed_A.csv (NMSSMTools 5.6.0, the seed scan's region): SM-like Higgs within 2 GeV at
-    >= 95% of the computed points (measured 95.7%), h1 within 5 GeV and H+ within 5% at
-    >= 90% (98.3%, 100%); among the 302 computed points at most one rejected here (idx
-    786: a light singlet, -17 GeV^2-tachyonic here, 33 GeV in NMSSMTools)."""
+    >= 95% of the computed points (measured 97.7%), h1 within 5 GeV and H+ within 5% at
+    >= 90% (99.7%, 100%); none of the 302 computed points rejected here. The four points
+    with M_Q3/M_U3 or M_U3/M_Q3 of 9 to 14 (idx 6, 78, 590, 786), where the lighter soft
+    mass runs to near zero at the stop scale, within 2 GeV (measured 0.01, 0.03, 0.3,
+    1.6 GeV; with the one-loop running they were 26-136 GeV off or rejected)."""
     path = ORACLE / "seed_A.csv"
     if not path.exists():
         pytest.skip("oracle sample not available")
@@ -300,14 +493,16 @@ def test_seed_sample_meets_the_fidelity_goals():
     assert np.mean(np.abs(diff) < 2.0) >= 0.95
     assert np.mean(np.abs(np.abs(spec["mh1"]) - o["mh1"].to_numpy()) < 5.0) >= 0.90
     assert np.mean(np.abs(spec["mhc"] / o["mhc"].to_numpy() - 1) < 0.05) >= 0.90
-    assert np.sum(code != "") <= 1
+    assert np.all(code == "")
+    hierarchical = np.isin(o["idx"].to_numpy(), [6, 78, 590, 786])
+    assert hierarchical.sum() == 4 and np.all(np.abs(diff[hierarchical]) < 2.0)
 
 
 def test_extra_reference_points_in_the_thin_regions():
     """tests/data's NMSSMTools 5.6.0 points at large |X_t|, stops up to 10 TeV, M_Q3 far
     from M_U3: the SM-like Higgs within 2 GeV at >= 85% of the computed ones (measured
-    91%; all of those with |X_t| < 1.5 M_S), the charged Higgs within 2% at >= 90%
-    (98%); no computed point rejected."""
+    98%: 42 of 43; all of those with |X_t| < 1.5 M_S), the charged Higgs within 2% at
+    >= 90% (98%); no computed point rejected."""
     o, spec, diff, code = _score(read_csv(DATA / "nmssmtools_560_extra_points.csv"))
     xt = ((o["At"] - o["mueff"] / o["tanb"]) / np.sqrt(o["MQ3"] * o["MU3"])).to_numpy()
     assert np.mean(np.abs(diff) < 2.0) >= 0.85

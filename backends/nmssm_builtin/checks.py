@@ -3,7 +3,9 @@
 - ``tachyon_higgs``: a CP-even, CP-odd or charged Higgs mass squared below
   ``min_higgs_sq`` (default 1 GeV^2, as NMSSMTools' "M_H1^2<1", "M_A1^2<1"), on the
   loop-corrected (pole) masses as NMSSMTools tests them.
-- ``tachyon_sfermion``: a sfermion mass squared < 0.
+- ``tachyon_sfermion``: a sfermion mass squared below NMSSMTools' floors (5.6.0,
+  MSFERM: IFAIL 8): a (pole) sfermion mass squared at most 100 GeV^2, or, with loops, a
+  running stop or sbottom mass squared at the stop scale at most 10 GeV^2.
 - ``charged_lsp``: the lightest sparticle is charged (chargino, charged slepton,
   squark, or gluino lighter than the lightest neutralino and the sneutrinos).
 - ``lsp_not_neutralino``: with ``require_neutralino_lsp``, a sneutrino is lighter
@@ -29,6 +31,11 @@ import numpy as np
 
 from . import vacuum
 
+#: sfermion masses squared [GeV^2] at or below which a point is rejected (NMSSMTools
+#: 5.6.0, MSFERM): pole masses, and the running stop/sbottom masses at the stop scale
+SFERMION_FLOOR = 100.0
+RUNNING_SQUARK_FLOOR = 10.0
+
 
 def theory_checks(spec: dict, params: dict, *, require_neutralino_lsp: bool = True,
                   perturbativity_bound: float = 0.5, min_higgs_sq: float = 1.0,
@@ -45,8 +52,12 @@ def theory_checks(spec: dict, params: dict, *, require_neutralino_lsp: bool = Tr
 
     flag((sq["mh_sq"].min(axis=1) < min_higgs_sq) | (sq["ma_sq"].min(axis=1) < min_higgs_sq)
          | (sq["mhc_sq"] < min_higgs_sq), "tachyon_higgs")
-    sf = np.stack([v for k, v in sq.items() if k.startswith("ms")], -1)
-    flag(sf.min(axis=-1) < 0, "tachyon_sfermion")
+    pole = np.stack([v for k, v in sq.items() if k.startswith("ms") and "_run" not in k], -1)
+    running_sq = [v for k, v in sq.items() if k.startswith("ms") and "_run" in k]
+    low = pole.min(axis=-1) <= SFERMION_FLOOR
+    if running_sq:
+        low |= np.stack(running_sq, -1).min(axis=-1) <= RUNNING_SQUARK_FLOOR
+    flag(low, "tachyon_sfermion")
     neut = np.abs(spec["mneu1"])
     charged = np.stack([spec[k] for k in ("mcha1", "mst1", "msb1", "mstau1", "msmuL",
                                           "msmuR", "msuL", "msuR", "msdL", "msdR",

@@ -45,6 +45,7 @@ import math
 import numpy as np
 
 from . import sm_inputs as sm
+from .linalg import eig2
 
 #: weights of the fermion traces: -2 per Majorana, -4 per Dirac fermion
 NEUTRALINO_WEIGHT = -2.0
@@ -121,14 +122,9 @@ def potential(p: dict[str, np.ndarray], fields: np.ndarray, q2: np.ndarray) -> n
     return total / (64.0 * math.pi**2)
 
 
-def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Of sum_i F(m_i^2) for M = m + sum_a phi_a dm_a (CP-even a = 0, 1, 2) + i phi_a dm_a
-    (CP-odd a = 3, 4, 5): gradient (n,3) [GeV^3] along (h_d, h_u, h_s) and Hessians
-    (n,3,3) [GeV^2] of the CP-even and of the CP-odd directions (CP forbids mixed
-    terms)."""
-    lam, u = np.linalg.eigh(np.matmul(m.swapaxes(-1, -2), m))
-    lam = np.maximum(lam, FLOOR)
+def _derivative_weights(lam: np.ndarray, q2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """F'(l_i) (n,k) and the divided differences D_ij = (F'(l_i) - F'(l_j))/(l_i - l_j)
+    (n,k,k), F''(l) = 2 ln(l/Q^2) at (nearly) equal eigenvalues."""
     log = np.log(lam / q2[:, None])
     f1 = 2.0 * lam * (log - 1.0)
     gap = lam[:, :, None] - lam[:, None, :]
@@ -136,27 +132,63 @@ def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray
     with np.errstate(divide="ignore", invalid="ignore"):
         div = (f1[:, :, None] - f1[:, None, :]) / gap
     mean_log = np.log(0.5 * (lam[:, :, None] + lam[:, None, :]) / q2[:, None, None])
-    div = np.where(close, 2.0 * mean_log, div)
-    mt_dm = np.matmul(m.swapaxes(-1, -2)[:, None], dm)          # M^T dm_a
-    sign = np.array([1.0, 1.0, 1.0, -1.0, -1.0, -1.0])[None, :, None, None]
-    dh = mt_dm.swapaxes(-1, -2) * sign + mt_dm                  # d_a H (over i if odd)
-    ut = u.swapaxes(-1, -2)[:, None]
-    rot = np.matmul(np.matmul(ut, dh), u[:, None])              # U^T d_a H U
-    c = np.matmul(dm, u[:, None])                              # dm_a U
-    grad = np.einsum("ni,naii->na", f1, rot[:, :3])
-    hessians = []
+    return f1, np.where(close, 2.0 * mean_log, div)
+
+
+def trace_derivatives(m: np.ndarray, dm: np.ndarray, q2: np.ndarray, symmetric: bool = False
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of sum_i F(m_i^2) for M = m + sum_a phi_a dm_a (CP-even a = 0, 1, 2) + i phi_a dm_a
+    (CP-odd a = 3, 4, 5): gradient (n,3) [GeV^3] along (h_d, h_u, h_s) and Hessians
+    (n,3,3) [GeV^2] of the CP-even and of the CP-odd directions (CP forbids mixed
+    terms).
+
+    With the singular-value decomposition m = L diag(s) R^T (R the eigenvectors of
+    H = m^T m, eigenvalues l = s^2) and D_a = L^T dm_a R: R^T d_a H R = diag(s) D_a +
+    D_a^T diag(s) (CP-even), i (diag(s) D_a - D_a^T diag(s)) (CP-odd), and
+    R^T dm_a^T dm_b R = D_a^T D_b, so that (module docstring)
+
+        d_a d_b sum F = 2 sum_ik F'(l_i) D_a,ki D_b,ki + sum_ij D_ij S_a,ij S_b,ij,
+
+    S_a,ij = s_i D_a,ij +- s_j D_a,ji. ``symmetric``: m is symmetric (neutralinos), with
+    eigenvalues mu_i and eigenvectors R; then D_a,ij = sign(mu_i) E_a,ij with the symmetric
+    E_a = R^T dm_a R, S_a,ij = (mu_i +- mu_j) E_a,ij, and both terms combine into
+    sum_ij [F'(l_i) + F'(l_j) + D_ij (mu_i +- mu_j)^2] E_a,ij E_b,ij."""
     n, k = m.shape[0], m.shape[-1]
-    for block in (slice(0, 3), slice(3, 6)):
-        cc, rr = c[:, block].reshape(n, 3, k * k), rot[:, block]
-        # sum_i F'_i (U^T (dm_a^+ dm_b + dm_b^+ dm_a) U)_ii: the i's of odd dm cancel
-        weighted = (c[:, block] * f1[:, None, None, :]).reshape(n, 3, k * k)
-        curv = np.matmul(weighted, cc.swapaxes(-1, -2))
-        # (U^T d_a H U)_ij (U^T d_b H U)_ji: rot symmetric (even), or i^2 times an
-        # antisymmetric one (odd); both give + rot_a,ij rot_b,ij
-        flat = rr.reshape(n, 3, k * k)
-        pair = np.matmul(flat * div.reshape(n, 1, k * k), flat.swapaxes(-1, -2))
+    if symmetric:
+        mu, r = np.linalg.eigh(m)
+        lam = np.maximum(mu * mu, FLOOR)
+        f1, div = _derivative_weights(lam, q2)
+        e = (np.swapaxes(dm.reshape(n, 6 * k, k) @ r, 1, 2).reshape(n, k * 6, k) @ r
+             ).reshape(n, k, 6, k).transpose(0, 2, 3, 1)           # E_a = R^T dm_a R (n,6,k,k)
+        grad = 2.0 * np.einsum("naii->nai", e[:, :3]) @ (mu * f1)[:, :, None]
+        common = f1[:, :, None] + f1[:, None, :]
+        flat = e.reshape(n, 6, k * k)
+        hessians = []
+        for block, sign in ((slice(0, 3), 1.0), (slice(3, 6), -1.0)):
+            weight = common + div * (mu[:, :, None] + sign * mu[:, None, :]) ** 2
+            part = flat[:, block]
+            hessians.append(np.matmul(part * weight.reshape(n, 1, k * k),
+                                      part.swapaxes(-1, -2)))
+        return grad[..., 0], hessians[0], hessians[1]
+    mtm = np.matmul(m.swapaxes(-1, -2), m)                   # 2x2 (charginos)
+    lo, hi, rows = eig2(mtm[:, 0, 0], mtm[:, 1, 1], mtm[:, 0, 1])
+    lam, r = np.stack([lo, hi], -1), rows.swapaxes(-1, -2)
+    s = np.sqrt(np.maximum(lam, 0.0))
+    left = np.matmul(m, r) / np.maximum(s, 1e-300)[:, None, :]
+    f1, div = _derivative_weights(np.maximum(lam, FLOOR), q2)
+    d = np.matmul(left.swapaxes(-1, -2)[:, None], np.matmul(dm, r[:, None]))   # (n,6,k,k)
+    sd = s[:, None, :, None] * d                                # s_i D_ij
+    sdt = sd.swapaxes(-1, -2)                                   # s_j D_ji
+    grad = 2.0 * np.einsum("naii->nai", sd[:, :3]) @ f1[:, :, None]
+    weighted = (d * f1[:, None, None, :]).reshape(n, 6, k * k)  # F'(l_i) D_ki
+    flat = d.reshape(n, 6, k * k)
+    hessians = []
+    for block, sign in ((slice(0, 3), 1.0), (slice(3, 6), -1.0)):
+        curv = np.matmul(weighted[:, block], flat[:, block].swapaxes(-1, -2))
+        rot = (sd[:, block] + sign * sdt[:, block]).reshape(n, 3, k * k)
+        pair = np.matmul(rot * div.reshape(n, 1, k * k), rot.swapaxes(-1, -2))
         hessians.append(2.0 * curv + pair)
-    return grad, hessians[0], hessians[1]
+    return grad[..., 0], hessians[0], hessians[1]
 
 
 def loop_corrections(p: dict[str, np.ndarray], q2: np.ndarray
@@ -167,9 +199,9 @@ def loop_corrections(p: dict[str, np.ndarray], q2: np.ndarray
     grad = np.zeros((vd.shape[0], 3))
     even = np.zeros((vd.shape[0], 3, 3))
     odd = np.zeros((vd.shape[0], 3, 3))
-    for (m, dm), weight in ((neutralino_matrices(p), NEUTRALINO_WEIGHT),
-                            (chargino_matrices(p), CHARGINO_WEIGHT)):
-        g, h_even, h_odd = trace_derivatives(m, dm, q2)
+    for (m, dm), weight, symmetric in ((neutralino_matrices(p), NEUTRALINO_WEIGHT, True),
+                                       (chargino_matrices(p), CHARGINO_WEIGHT, False)):
+        g, h_even, h_odd = trace_derivatives(m, dm, q2, symmetric)
         grad += weight * g
         even += weight * h_even
         odd += weight * h_odd

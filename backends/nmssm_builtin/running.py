@@ -13,10 +13,17 @@ of the stop loops are small.
 
 Running between the scales, at one loop:
 
-- lambda, kappa, mueff, A_lambda, A_kappa, and M_Q3^2, M_U3^2, M_D3^2, A_t, A_b
-  from Q_SUSY to Q_st in one leading-log step
-  with the NMSSM beta functions (arXiv:0910.1785 appendix C; the step is at most
-  ln(Q_SUSY/Q_st) ~ 1, so the neglected second-order terms are below 1e-3).
+- lambda, kappa, mueff, A_lambda, A_kappa from Q_SUSY to Q_st in one leading-log step
+  with the one-loop NMSSM beta functions (arXiv:0910.1785 appendix C; the step is at
+  most ln(Q_SUSY/Q_st) ~ 1, so the neglected second-order terms are below 1e-3).
+- M_Q3^2, M_U3^2, M_D3^2, A_t, A_b from Q_SUSY to Q_st in one step with their two-loop
+  beta functions at Q_SUSY (``soft_running``, NMSSMTools' treatment): with the
+  hypercharge trace S, the soft Higgs masses (from the tree-level minimum at Q_st) and
+  the two-loop terms, a light soft mass next to a ten times heavier one stays positive
+  where the one-loop step alone drives it negative. The couplings at Q_SUSY: the DRbar
+  top Yukawa m_t(Q_st)/v_u(Q_st) run up (QCD and h_t resummed, electroweak and lambda
+  terms at one loop), the bottom Yukawa from the QCD-running m_b, g', g and alpha_s
+  with their thresholds.
 - tan(beta) from M_Z: below the heavy doublet (mass M_A) the vevs run together and
   tan(beta) stays; between M_A and Q_st (type-II two-Higgs-doublet model)
   d ln tan(beta)/d ln Q^2 = (3 h_b^2 + h_tau^2 - 3 h_t^2)/(32 pi^2), with h_t^2(Q)
@@ -46,7 +53,7 @@ import math
 
 import numpy as np
 
-from . import pole_masses
+from . import higgs_loops, pole_masses, soft_running
 from . import sm_inputs as sm
 from .ino_loops import b0, b1
 
@@ -123,7 +130,8 @@ def run_to_stop_scale(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Parameters at Q_st: tanb, lambda_, kappa, mueff, Alambda, Akappa (keys as in the
     input), and q2 = Q_st^2, ht2 = h_t^2(Q_st) (2HDM running, before the DRbar
     threshold), alpha_s = alpha_s(Q_st), m_A2 the tree-level M_A^2 at Q_st [GeV^2],
-    v = sqrt(v_u^2 + v_d^2) at Q_st [GeV], g1sq, g2sq the gauge couplings squared."""
+    v = sqrt(v_u^2 + v_d^2) at Q_st [GeV], g1sq, g2sq the gauge couplings squared,
+    MQ3sq, MU3sq, MD3sq [GeV^2], At, Ab [GeV] the squark soft terms."""
     q2 = stop_scale_sq(p)
     lq2 = np.log(q2 / susy_scale_sq(p))
     tb0 = p["tanb"]
@@ -158,36 +166,44 @@ def run_to_stop_scale(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
                                  + g1sq * p["M1"] + 3 * g2sq * p["M2"]) * lq2
     ak_q = p["Akappa"] + 6.0 * K16 * (lam**2 * p["Alambda"] + kap**2 * p["Akappa"]) * lq2
     ma2_q = mu_q * (al_q + kap_q / lam_q * mu_q) * (tanb + 1.0 / tanb)
-    # third-generation squark soft terms (MSSM beta functions, Martin, Vaughn,
-    # hep-ph/9311340; g1^2 = 5/3 g'^2; the soft Higgs masses in X_t, X_b and the
-    # hypercharge D-term trace S are left out: small against the squark masses and A^2)
-    g3sq = 4.0 * math.pi * a_q
-    mq2, mu2, md2 = p["MQ3"] ** 2, p["MU3"] ** 2, p["MD3"] ** 2
-    xt = 2.0 * ht2 * (mq2 + mu2 + p["At"] ** 2)
-    xb = 2.0 * hb2 * (mq2 + md2 + p["Ab"] ** 2)
-    gluino = 32.0 / 3.0 * g3sq * p["M3"] ** 2
-    half = 0.5 * K16 * lq2                                      # (1/16 pi^2) ln(Q_st/Q_SUSY)
-    out_sq = {
-        "MQ3sq": mq2 + half * (xt + xb - gluino - 6 * g2sq * p["M2"] ** 2
-                               - 2.0 / 9.0 * g1sq * p["M1"] ** 2),
-        "MU3sq": mu2 + half * (2 * xt - gluino - 32.0 / 9.0 * g1sq * p["M1"] ** 2),
-        "MD3sq": md2 + half * (2 * xb - gluino - 8.0 / 9.0 * g1sq * p["M1"] ** 2),
-        "At": p["At"] + half * (12 * ht2 * p["At"] + 2 * hb2 * p["Ab"]
-                                + 2 * lam**2 * p["Alambda"] + 32.0 / 3.0 * g3sq * p["M3"]
-                                + 6 * g2sq * p["M2"] + 26.0 / 9.0 * g1sq * p["M1"]),
-        "Ab": p["Ab"] + half * (12 * hb2 * p["Ab"] + 2 * ht2 * p["At"]
-                                + 2 * lam**2 * p["Alambda"] + 32.0 / 3.0 * g3sq * p["M3"]
-                                + 6 * g2sq * p["M2"] + 14.0 / 9.0 * g1sq * p["M1"])}
     # vevs at Q_st: both run with the SM-like doublet below M_A (F1), v_u alone above
     vu_q = vu0 * (f1 * f2) ** (1.0 / 3.0)
     vd_q = vu_q / tanb
-    g1q, g2q = gauge_couplings_sq(p, q2, np.maximum(ma2_q, sm.MZ**2))
+    g1sq_q, g2sq_q = gauge_couplings_sq(p, q2, np.maximum(ma2_q, sm.MZ**2))
     out = {"tanb": tanb, "lambda_": lam_q, "kappa": kap_q, "mueff": mu_q, "Alambda": al_q,
            "Akappa": ak_q, "q2": q2, "ht2": ht2_q, "alpha_s": a_q, "m_A2": ma2_q,
-           "yukawa_factor": f1 * f2, "g1sq": g1q, "g2sq": g2q, **out_sq}
+           "yukawa_factor": f1 * f2, "g1sq": g1sq_q, "g2sq": g2sq_q}
     # the electroweak parts of the doublet anomalous dimension, from M_Z up
     dz_ew, _ = pole_masses.field_renormalisation(np.full((q2.shape[0], 1), sm.MZ**2), out, p)
     out["v"] = np.hypot(vu_q, vd_q) / np.sqrt(1.0 + dz_ew[:, 0])
+    # third-generation squark soft terms: one step with the two-loop beta functions at
+    # Q_SUSY (``soft_running``), the couplings there, the soft Higgs masses from the
+    # tree-level minimum at Q_st
+    qs2 = susy_scale_sq(p)
+    a_s = alpha_s_6(np.maximum(qs2, sm.MT_POLE**2), p["M3"])
+    g1sq_s, g2sq_s = gauge_couplings_sq(p, qs2, np.maximum(ma2_q, sm.MZ**2))
+    # the DRbar top Yukawa at Q_st (no sparticle thresholds; v_u with its electroweak
+    # anomalous dimension), run on to Q_SUSY (QCD and h_t resummed, the rest at one loop);
+    # the bottom Yukawa from the QCD-running m_b at Q_SUSY
+    vu_ew, vd_ew = (x / np.sqrt(1.0 + dz_ew[:, 0]) for x in (vu_q, vd_q))
+    ht2_dr = (top_mass_drbar(p, {"q2": q2, "m_A2": ma2_q}, None) / vu_ew) ** 2
+    hb2_s = (sm.mb_msbar(np.sqrt(np.maximum(qs2, sm.MT_POLE**2))) / vd_ew) ** 2
+    ht2_s = (ht2_dr * (a_s / a_q) ** (8.0 / 7.0) / np.abs(_yukawa_factor(ht2_dr, a_q, a_s))
+             * (1.0 + K16 * (hb2_s + lam_q**2 - 3.0 * g2sq_s - 13.0 / 9.0 * g1sq_s)
+                * np.log(qs2 / q2)))
+    higgs_soft = higgs_loops.soft_masses({
+        "lam": lam_q, "kap": kap_q, "Alambda": al_q, "Akappa": ak_q, "g1sq": g1sq_q,
+        "g2sq": g2sq_q, "vd": vd_q, "vu": vu_q, "s": mu_q / lam_q})
+    couplings = {"yt": ht2_s, "yb": hb2_s, "ytau": (sm.MTAU / vd_ew) ** 2,
+                 "lam": lam**2, "kap": kap**2, "g1": 5.0 / 3.0 * g1sq_s, "g2": g2sq_s,
+                 "g3": 4.0 * math.pi * a_s, "At": p["At"], "Ab": p["Ab"], "Atau": p["Atau"],
+                 "Al": p["Alambda"], "Ak": p["Akappa"], "M1": p["M1"], "M2": p["M2"],
+                 "M3": p["M3"]}
+    soft = {"Hu": higgs_soft["mHu2"], "Hd": higgs_soft["mHd2"], "S": higgs_soft["mS2"],
+            **{k[1] + ("3" if k.endswith("3") else "1"): p[k] ** 2
+               for k in ("MQ3", "MU3", "MD3", "ML3", "ME3", "MQ12", "MU12", "MD12", "ML12",
+                         "ME12")}}
+    out.update(soft_running.run_squark_soft_terms(couplings, soft, 0.5 * lq2))
     return out
 
 

@@ -41,6 +41,7 @@ import numpy as np
 
 #: (16 pi^2)^-2
 TWO_LOOP = 1.0 / (16.0 * math.pi**2) ** 2
+ZETA2 = math.pi**2 / 6.0
 
 
 def a_function(x: np.ndarray, q2: np.ndarray) -> np.ndarray:
@@ -52,18 +53,18 @@ def a_function(x: np.ndarray, q2: np.ndarray) -> np.ndarray:
 
 
 def _clausen2(theta: np.ndarray) -> np.ndarray:
-    """Clausen function Cl2(theta) = -int_0^theta ln|2 sin(t/2)| dt, from its Bernoulli
-    series theta - theta ln|theta| + sum_k |B_2k| theta^(2k+1)/(2k (2k+1)!) on [0, pi]
-    (Abramowitz, Stegun 27.8.2; 18 terms give 1e-13) and Cl2(2 pi - theta) = -Cl2(theta)."""
-    t = np.mod(theta, 2.0 * math.pi)
-    sign = np.where(t > math.pi, -1.0, 1.0)
-    t = np.where(t > math.pi, 2.0 * math.pi - t, t)
+    """Clausen function Cl2(theta) = -int_0^theta ln|2 sin(t/2)| dt for 0 <= theta <= 2 pi,
+    from its Bernoulli series theta - theta ln|theta| + sum_k |B_2k| theta^(2k+1)/(2k (2k+1)!)
+    on [0, pi] (Abramowitz, Stegun 27.8.2; 18 terms give 1e-13) and Cl2(2 pi - theta) =
+    -Cl2(theta)."""
+    t = np.minimum(theta, 2.0 * math.pi - theta)
     t2 = t * t
     series = np.full_like(t, _CLAUSEN_COEFFICIENTS[-1])
     for coef in _CLAUSEN_COEFFICIENTS[-2::-1]:               # Horner in t^2
         series *= t2
         series += coef
-    return sign * t * (1.0 - np.log(np.maximum(t, 1e-300)) + t2 * series)
+    value = t * (1.0 - np.log(np.maximum(t, 1e-300)) + t2 * series)
+    return np.where(theta > math.pi, -value, value)
 
 
 #: |B_2k| / (2k (2k+1)!) for k = 1..18
@@ -120,6 +121,52 @@ def integral_i(x: np.ndarray, y: np.ndarray, z: np.ndarray, q2: np.ndarray) -> n
     return (0.5 * ((xx - yy - zz) * ly * lz + (yy - zz - xx) * lz * lx
                    + (zz - xx - yy) * lx * ly)
             + 2.0 * (xx * lx + yy * ly + zz * lz) - 2.5 * (xx + yy + zz) - 0.5 * xi)
+
+
+def integral_i_0xy(x: np.ndarray, y: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """I(0, x, y) [GeV^2] (the general form with a massless line, one dilogarithm; e.g.
+    Martin, Robertson, hep-ph/0501132 eq. (2.29)): with x >= y,
+    (x - y) [Li2(y/x) + ln(y/x) ln((x - y)/Q^2) + L_x^2/2 - pi^2/6] - 5/2 (x + y)
+    + 2 (x L_x + y L_y) - x L_x L_y."""
+    from scipy.special import spence
+
+    x, y = np.abs(x), np.abs(y)
+    hi = np.maximum(x, y)
+    lo = np.maximum(np.minimum(x, y), 1e-14 * hi)
+    lh, ll = np.log(hi / q2), np.log(lo / q2)
+    gap = hi - lo
+    safe = np.where(gap > 0, gap, hi)
+    return (gap * (spence(1.0 - lo / hi) + (ll - lh) * np.log(safe / q2) + 0.5 * lh * lh - ZETA2)
+            - 2.5 * (hi + lo) + 2.0 * (hi * lh + lo * ll) - hi * lh * ll)
+
+
+def integral_i_xyy(x: np.ndarray, y: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """I(x, y, y) [GeV^2]: the general form with two equal arguments. R^2 = x (x - 4 y);
+    for x >= 4 y, xi = R [2 ln^2 a - ln^2(y/x) - 4 Li2(a) + pi^2/3], a = 2 y/(x + R); for
+    x < 4 y the three Clausen functions of ``integral_i`` reduce (Cl2(2 pi - 2u) = -Cl2(2u),
+    Cl2(2u) = 2 Cl2(u) - 2 Cl2(pi - u)) to one: xi = -4 sqrt(-R^2) Cl2(phi), cos(phi) =
+    1 - x/(2 y), phi the angle opposite sqrt(x)."""
+    from scipy.special import spence
+
+    x, y = np.abs(x), np.abs(y)
+    x = np.maximum(x, 1e-14 * y)
+    lx, ly = np.log(x / q2), np.log(y / q2)
+    r2 = x * (x - 4.0 * y)
+    xi = np.empty_like(r2)
+    out = r2 >= 0.0
+    if out.any():
+        xo, yo = x[out], y[out]
+        r = np.sqrt(r2[out])
+        a = 2.0 * yo / (xo + r)
+        la, lyx = np.log(a), ly[out] - lx[out]
+        xi[out] = r * (2.0 * la * la - lyx * lyx - 4.0 * spence(1.0 - a) + math.pi**2 / 3.0)
+    inside = ~out
+    if inside.any():
+        xi_, yi = x[inside], y[inside]
+        phi = np.arccos(np.clip(1.0 - xi_ / (2.0 * yi), -1.0, 1.0))
+        xi[inside] = -4.0 * np.sqrt(-r2[inside]) * _clausen2(phi)
+    return (0.5 * ((x - 2.0 * y) * ly * ly - 2.0 * x * lx * ly) + 2.0 * (x * lx + 2.0 * y * ly)
+            - 2.5 * (x + 2.0 * y) - 0.5 * xi)
 
 
 def integral_i_00x(x: np.ndarray, q2: np.ndarray) -> np.ndarray:
@@ -183,8 +230,27 @@ def _stop_eigensystem(a: np.ndarray, b: np.ndarray, x: np.ndarray
     return masses, np.stack(vecs_l), np.stack(vecs_r), root
 
 
-def potential_alpha_t_squared(hu: np.ndarray, hd: np.ndarray, c: dict[str, np.ndarray]
-                              ) -> np.ndarray:
+def _on_stencil(fn, m: np.ndarray, *args: np.ndarray) -> np.ndarray:
+    """fn(m, *args) on a finite-difference stencil in the fields (axis 0 over the displaced
+    points, the first the centre; ``args`` the same at all of them): exact at the centre,
+    elsewhere the second-order Taylor expansion in m, its derivatives from fn at m0 +- d
+    with d the largest displacement of m on the stencil (so that the expansion samples fn
+    on the scale the field differences probe). The neglected third-order terms are odd
+    in the displacement and cancel in central differences (error O(h^2), as that of the
+    differences themselves)."""
+    m0 = m[0]
+    dm = m - m0
+    step = np.maximum(np.max(np.abs(dm), axis=0), 1e-9 * np.abs(m0) + 1e-300)
+    three = fn(np.stack([m0 - step, m0, m0 + step]), *(a[:1] for a in args))
+    d1 = (three[2] - three[0]) / (2.0 * step)
+    d2 = (three[2] - 2.0 * three[1] + three[0]) / (step * step)
+    out = three[1] + dm * (d1 + 0.5 * d2 * dm)
+    out[0] = three[1]
+    return out
+
+
+def potential_alpha_t_squared(hu: np.ndarray, hd: np.ndarray, c: dict[str, np.ndarray],
+                              stencil: bool = False) -> np.ndarray:
     """V2 [GeV^4] at O(alpha_t^2) in the gaugeless limit (MSSM-like: the singlet is a
     background, mu = lambda s fixed), at the complex doublet fields ``hu``, ``hd``.
 
@@ -200,70 +266,80 @@ def potential_alpha_t_squared(hu: np.ndarray, hd: np.ndarray, c: dict[str, np.nd
       top-higgsino-sbottom Yukawas (f_FFS, f_ffS with the top-mass insertion),
     - the h_t^2 quartics stop-Higgs, stop-stop, stop-sbottom (f_SS = A A).
 
-    ``c``: ht, At, mu, MQ2, MU2, mA2 (M_A^2), sb, cb (vacuum angle), q2.
+    ``c``: ht, At, mu, MQ2, MU2, mA2 (M_A^2), sb, cb (vacuum angle), q2. ``stencil``: the
+    fields along axis 0 are a finite-difference stencil around the first (``_on_stencil``):
+    the integrals that depend on one field-dependent mass are expanded about it.
     """
     ht, at, mu, q2 = c["ht"], c["At"], c["mu"], c["q2"]
     sb, cb, ma2, mq2 = c["sb"], c["cb"], c["mA2"], c["MQ2"]
-    mt_c = ht * hu
-    t = np.abs(mt_c) ** 2
-    phase = np.where(t > 0, np.conj(mt_c) / np.sqrt(np.where(t > 0, t, 1.0)), 1.0)
+    ht2 = ht * ht
+    t = ht2 * (hu.real**2 + hu.imag**2)
     x = ht * (at * hu - mu * np.conj(hd))
     tt, el, er, _ = _stop_eigensystem(mq2 + t, c["MU2"] + t, x)
-    a_t = a_function(tt, q2)                                   # (2, ...)
     zero = np.zeros_like(t)
-    mu2 = mu * mu + zero
-    ma2 = ma2 + zero
-    a_ma = a_function(ma2, q2)
-    # neutral Higgs components: hu = sum_i c_i phi_i/sqrt2, hd = sum_i d_i phi_i/sqrt2,
-    # phi = (h, H, G0, A) with masses (0, M_A, 0, M_A)
-    cu = [sb, cb, 1j * sb, 1j * cb]
-    cd = [cb, -sb, -1j * cb, 1j * sb]
-    light = [True, False, True, False]                          # massless h, G0; M_A for H, A
-    r2 = math.sqrt(0.5)
-    # the vacuum integrals, each computed once (h, G0 and G+- are massless)
-    i_ss = {True: [integral_i_00x(tt[0], q2), integral_i_00x(tt[1], q2),
-                   integral_i(zero, tt[0], tt[1], q2)],
-            False: [integral_i(ma2, tt[0], tt[0], q2), integral_i(ma2, tt[1], tt[1], q2),
-                    integral_i(ma2, tt[0], tt[1], q2)]}
-    sss = 0.0
-    for ci, di, li in zip(cu, cd, light, strict=True):
-        g = math.sqrt(2.0) * ht**2 * np.real(np.conj(hu) * ci)
-        ai = ht * (at * ci - mu * np.conj(di)) * r2
-        lam = [[g * (np.conj(el[j]) * el[k] + np.conj(er[j]) * er[k])
-                + ai * np.conj(er[j]) * el[k] + np.conj(ai) * np.conj(el[j]) * er[k]
-                for k in range(2)] for j in range(2)]
-        ints = i_ss[li]
-        sss = sss - 0.5 * (np.abs(lam[0][0]) ** 2 * ints[0] + np.abs(lam[1][1]) ** 2 * ints[1])
-        sss = sss - np.abs(lam[0][1]) ** 2 * ints[2]
-    # charged: P+ b_L t_j* couplings -h_t k_P eR_j* - h_t^2 hu* s_P eL_j*
-    mq2z = mq2 + zero
-    for k_p, s_p, m_p in ((at * sb - mu * cb, sb, zero), (at * cb + mu * sb, cb, ma2)):
-        for j in range(2):
-            kap = -ht * k_p * np.conj(er[j]) - ht**2 * np.conj(hu) * s_p * np.conj(el[j])
-            sss = sss - np.abs(kap) ** 2 * integral_i(m_p, mq2z, tt[j], q2)
+    mu2, ma2, mq2 = mu * mu + zero, ma2 + zero, mq2 + zero
+    a_t, a_tt = a_function(t, q2), a_function(tt, q2)
+    a_mu, a_ma, a_mq = a_function(mu2, q2), a_function(ma2, q2), a_function(mq2, q2)
+    q2 = q2 + zero
 
-    def ffs(x_: np.ndarray, y_: np.ndarray, z_: np.ndarray, i_xyz: np.ndarray) -> np.ndarray:
-        ax, ay, az = a_function(x_, q2), a_function(y_, q2), a_function(z_, q2)
+    def one(fn, m: np.ndarray, *const: np.ndarray) -> np.ndarray:
+        """fn(m, *const, Q^2) of the one field-dependent mass m."""
+        return _on_stencil(fn, m, *const, q2) if stencil else fn(m, *const, q2)
+
+    def i_mm(m: np.ndarray, x: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """I(x, m, m)."""
+        return integral_i_xyy(x, m, q)
+
+    # neutral Higgs bosons phi = (h, G0; H, A) with masses (0, 0; M_A, M_A): hu = sum_phi
+    # c_phi phi/sqrt2, hd = sum_phi d_phi phi/sqrt2, (c, d) = (s_b, c_b), (i s_b, -i c_b);
+    # (c_b, -s_b), (i c_b, i s_b). Stop couplings (the eigenvectors are orthonormal):
+    # lambda_phi,jk = g_phi delta_jk + a_phi eR_j^* eL_k + a_phi^* eL_j^* eR_k with
+    # g_phi = sqrt2 h_t^2 Re(hu^* c_phi), a_phi = h_t (A_t c_phi - mu d_phi^*)/sqrt2;
+    # a_G0 = i a_h and a_A = i a_H are imaginary, the others real.
+    w = [np.conj(er[j]) * el[j] for j in range(2)]             # eR_j^* eL_j
+    z1, z2 = np.conj(er[0]) * el[1], np.conj(el[0]) * er[1]
+    off = 2.0 * (np.abs(z1) ** 2 + np.abs(z2) ** 2)           # |z1 + z2|^2 + |z1 - z2|^2
+    r2 = math.sqrt(2.0)
+    sss = 0.0
+    for size, a_phi, i_diag, i_off in (
+            (sb, ht * (at * sb - mu * cb) / r2,
+             (integral_i_00x(tt[0], q2), integral_i_00x(tt[1], q2)),
+             integral_i_0xy(tt[0], tt[1], q2)),
+            (cb, ht * (at * cb + mu * sb) / r2,
+             (one(i_mm, tt[0], ma2), one(i_mm, tt[1], ma2)),
+             integral_i(ma2, tt[0], tt[1], q2))):
+        g_even, g_odd = r2 * ht2 * size * hu.real, r2 * ht2 * size * hu.imag
+        for j in range(2):
+            lam_even = g_even + 2.0 * a_phi * w[j].real
+            lam_odd = g_odd - 2.0 * a_phi * w[j].imag
+            sss = sss - 0.5 * (lam_even**2 + lam_odd**2) * i_diag[j]
+        sss = sss - a_phi**2 * off * i_off
+    # charged (G+, H+) - b_L - stop_j: |coupling|^2 = h_t^2 |k_P eR_j + h_t s_P hu eL_j|^2
+    for k_p, s_p, massless in ((at * sb - mu * cb, sb, True), (at * cb + mu * sb, cb, False)):
+        for j in range(2):
+            coupling = k_p * er[j] + ht * s_p * hu * el[j]
+            i_p = (one(integral_i_0xy, tt[j], mq2) if massless
+                   else one(integral_i, tt[j], ma2, mq2))
+            sss = sss - ht2 * (coupling.real**2 + coupling.imag**2) * i_p
+
+    def ffs(x_: np.ndarray, ax: np.ndarray, y_: np.ndarray, ay: np.ndarray, z_: np.ndarray,
+            az: np.ndarray, i_xyz: np.ndarray) -> np.ndarray:
         return ax * ay - ax * az - ay * az + (x_ + y_ - z_) * i_xyz
 
-    i_tt = {True: integral_i_00x(t, q2), False: integral_i(t, t, ma2, q2)}
-    fermion = 0.0
-    for ci, li in zip(cu, light, strict=True):
-        cp = ci * phase
-        mi = zero if li else ma2
-        fermion = fermion + 0.5 * ht**2 * (abs(ci) ** 2 * ffs(t, t, mi, i_tt[li])
-                                           + 2.0 * t * np.real(cp * cp) * i_tt[li])
-    fermion = fermion + ht**2 * (sb**2 * ffs(t, zero, zero, integral_i_000x(t, q2))
-                                 + cb**2 * ffs(t, zero, ma2, integral_i(zero, t, ma2, q2)))
+    # top-top-neutral Higgs: the top-mass insertions of h and G0 (H and A) cancel in pairs
+    fermion = (sb * sb * ffs(t, a_t, t, a_t, zero, zero, integral_i_00x(t, q2))
+               + cb * cb * ffs(t, a_t, t, a_t, ma2, a_ma, one(i_mm, t, ma2))
+               + sb * sb * ffs(t, a_t, zero, zero, zero, zero, integral_i_000x(t, q2))
+               + cb * cb * ffs(t, a_t, zero, zero, ma2, a_ma, one(integral_i_0xy, t, ma2)))
     for j in range(2):
-        fermion = fermion + ht**2 * (
-            ffs(t, mu2, tt[j], integral_i(t, mu2, tt[j], q2))
-            + np.abs(er[j]) ** 2 * ffs(zero, mu2, tt[j], integral_i(zero, mu2, tt[j], q2)))
-    fermion = fermion + ht**2 * ffs(t, mu2, mq2z, integral_i(t, mu2, mq2z, q2))
-    s_l = np.abs(el[0]) ** 2 * a_t[0] + np.abs(el[1]) ** 2 * a_t[1]
-    s_r = np.abs(er[0]) ** 2 * a_t[0] + np.abs(er[1]) ** 2 * a_t[1]
-    s_lr = el[0] * np.conj(er[0]) * a_t[0] + el[1] * np.conj(er[1]) * a_t[1]
-    quartic = ht**2 * ((a_t[0] + a_t[1]) * cb**2 * a_ma + s_r * cb**2 * a_ma
-                       + s_l * s_r + 3.0 * np.abs(s_lr) ** 2
-                       + s_r * a_function(mq2 + zero, q2))
-    return TWO_LOOP * 3.0 * (sss + fermion + quartic)
+        fermion = fermion + (
+            ffs(t, a_t, mu2, a_mu, tt[j], a_tt[j], integral_i(t, mu2, tt[j], q2))
+            + np.abs(er[j]) ** 2 * ffs(zero, zero, mu2, a_mu, tt[j], a_tt[j],
+                                       one(integral_i_0xy, tt[j], mu2)))
+    fermion = fermion + ffs(t, a_t, mu2, a_mu, mq2, a_mq, one(integral_i, t, mu2, mq2))
+    s_l = np.abs(el[0]) ** 2 * a_tt[0] + np.abs(el[1]) ** 2 * a_tt[1]
+    s_r = np.abs(er[0]) ** 2 * a_tt[0] + np.abs(er[1]) ** 2 * a_tt[1]
+    s_lr = el[0] * np.conj(er[0]) * a_tt[0] + el[1] * np.conj(er[1]) * a_tt[1]
+    quartic = ((a_tt[0] + a_tt[1]) * cb**2 * a_ma + s_r * cb**2 * a_ma
+               + s_l * s_r + 3.0 * np.abs(s_lr) ** 2 + s_r * a_mq)
+    return TWO_LOOP * 3.0 * (sss + ht2 * (fermion + quartic))

@@ -17,7 +17,8 @@ hep-ph/0508022): at the stop scale Q_st with the parameters run there (``running
 the soft masses from the one-loop minimisation conditions, and the one-loop potential
 of tops, stops, bottoms, sbottoms (here also W, Z and the other sfermions, the
 ``radiative`` potential) added at each extremum with the field-dependent masses there
-(the extrema located at tree level); a competing minimum counts when it is deeper by
+(the extrema located at tree level; at the physical one its value and gradient are
+analytic, ``radiative.one_loop_derivatives``); a competing minimum counts when it is deeper by
 more than 1% of |V| at the physical minimum (NMSSMTools' margin for the precision of
 the one-loop potential). The radiative corrections that lift the Higgs masses also
 deepen the physical minimum: the tree-level check (``loops=False``, the parameters as
@@ -75,7 +76,8 @@ def depths(params: dict[str, np.ndarray], loops: bool = True,
     """Potential [GeV^4] at the physical minimum and the lowest competing extremum
     (minus the margin of the module docstring); the vacuum is unphysical where the
     second is below the first. ``run``: the parameters at Q_st if already computed
-    (``running.run_to_stop_scale``, with the top mass under "mt")."""
+    (``running.run_to_stop_scale``, with the top mass under "mt" and the one-loop potential
+    at the vacuum and its gradient under "v1", "v1_gradient")."""
     from .spectrum import as_arrays
 
     p = as_arrays(params)
@@ -106,13 +108,13 @@ def depths(params: dict[str, np.ndarray], loops: bool = True,
               for k, x in c.items()}
         return radiative.potential(fields, cb)
 
-    h = radiative.STEP
-    steps = np.concatenate([np.zeros((1, 3)), h * np.eye(3), -h * np.eye(3)])[:, None, :]
-    vals = v1(vev[None] + steps)
-    grad1 = (vals[1:4] - vals[4:7]).T / (2 * h)                 # dV1/dv_i (n, 3)
+    if "v1" in run:
+        v1_phys, grad1 = run["v1"], run["v1_gradient"]
+    else:
+        v1_phys, grad1, _, _ = radiative.one_loop_derivatives(c)   # dV1/dv_i (n, 3)
     v_rest, grad0 = _tree_rest(vd, vu, s, q)
     m2 = -(grad0 + grad1) / (2 * vev)                          # soft masses squared
-    v_phys = v_rest + np.sum(m2 * vev**2, -1) + vals[0]
+    v_phys = v_rest + np.sum(m2 * vev**2, -1) + v1_phys
     zero = np.zeros_like(vd)
     candidates = [v1(np.stack([zero, zero, zero], -1)[None])[0]]
     for k in (0, 1):                                            # H_d-only, H_u-only
