@@ -5,7 +5,7 @@ time, evaluates chunks itself in between, and collects results as they come:
 a slow point (a backend near its timeout) holds up one chunk, not the batch.
 The chunk width balances the fixed cost of each chunk (an evaluator call, a
 vectorised provider's set-up, a message) against the idle ranks at the end of
-a batch, from the measured cost of chunks on rank 0.
+a batch, from the measured cost of chunks on rank 0 (`Pool.modelled_seconds`).
 On a 2-core machine a pool whose master only coordinates leaves a core idle;
 here rank 0 works too.
 """
@@ -80,7 +80,8 @@ class Pool:
     A batch so cheap that handing it out costs more than computing it (a toy likelihood
     in small batches, as nested samplers ask for) is evaluated on rank 0 alone: the pool
     compares the modelled time of the batch on rank 0, a + b n, with that over all ranks,
-    the modelled computing time plus the overhead measured on earlier spread batches, so
+    the modelled computing time plus the overhead measured on earlier spread batches (the
+    least of the last five, as the first ones carry the workers' warm-up), so
     that N ranks are never much slower than one. After `PROBE_EVERY` such batches one is
     spread anyway, to follow a cost that changes as the scan moves (the interval doubles
     while the probes confirm rank 0 alone, up to `PROBE_CAP`).
@@ -93,22 +94,40 @@ class Pool:
         self.evaluate = evaluate
         self.depth = depth  # chunks queued per worker, so none idles while rank 0 computes
         self.cost = ChunkCost()  # measured on rank 0
-        self.overhead: float | None = None  # wall time of a spread batch beyond the model [s]
+        #: wall time of recent spread batches beyond the model [s]; their minimum is the
+        #: overhead (the first batches also carry the workers' warm-up)
+        self.overheads: deque[float] = deque(maxlen=5)
         self.local_streak = 0               # batches evaluated on rank 0 alone in a row
         self.probe_interval = PROBE_EVERY   # local batches before the next spread one
 
     def chunk_width(self, n: int) -> int:
-        """Points per chunk. With N = n/w chunks of fixed cost a, spread over the ranks,
-        and about one chunk (a + b w) of imbalance at the end, the batch takes
-        ~ (n a/w + n b)/size + a + b w: least at w = sqrt(n a/(b size)). At most n/(2 size)
-        (every rank gets two chunks); before any measurement, four chunks per rank."""
-        most = max(1, math.ceil(n / (2 * self.size)))
+        """Points per chunk: the width that minimises `modelled_seconds`, among widths that
+        give every rank k chunks (k = 1, 2, ...), the smaller one on a tie (finer chunks
+        balance uneven points better). Before any measurement, four chunks per rank."""
         estimate = self.cost.fit()
         if estimate is None:
             return max(1, math.ceil(n / (4 * self.size)))
         a, b = estimate
-        best = math.sqrt(n * (a + MESSAGE_SECONDS) / (b * self.size))
-        return int(min(most, max(1, math.ceil(best))))
+        most_rounds = max(1, math.ceil(n / self.size))
+        # k = 1, 2, ... 10, then growing by 10% (the modelled time is smooth in k there)
+        rounds = sorted({min(most_rounds, max(1, round(1.1**j))) for j in range(200)}
+                        | set(range(1, min(most_rounds, 10) + 1)))
+        best, best_seconds = n, math.inf
+        for k in rounds:
+            width = max(1, math.ceil(n / (k * self.size)))
+            seconds = self.modelled_seconds(n, width, a, b)
+            if seconds <= best_seconds * (1 + 1e-9):
+                best, best_seconds = width, seconds
+        return best
+
+    def modelled_seconds(self, n: int, width: int, a: float, b: float) -> float:
+        """Modelled wall time [s] of a batch of n points in chunks of ``width`` over the
+        ranks, each chunk costing a + b width + a message: with equal points the chunks go
+        in rounds of one per rank, ceil(chunks/size) of them, plus half a chunk for the
+        uneven cost of real points (they end at different times)."""
+        chunk = a + b * width + MESSAGE_SECONDS
+        rounds = math.ceil(math.ceil(n / width) / self.size)
+        return rounds * chunk + 0.5 * chunk
 
     def _timed_evaluate(self, cube: np.ndarray) -> PointBatch:
         start = time.perf_counter()
@@ -124,18 +143,13 @@ class Pool:
         return PointBatch.concat([self._timed_evaluate(cube[:short]),
                                   self._timed_evaluate(cube[short:])])
 
-    def _spread_seconds(self, n: int, width: int, a: float, b: float) -> float:
-        """Modelled computing time of a batch spread over the ranks [s] (`chunk_width`)."""
-        chunks = math.ceil(n / width)
-        return (chunks * a + n * b) / self.size + a + b * width
-
     def _alone_is_faster(self, n: int) -> bool:
         """Whether rank 0 alone would finish this batch sooner than all ranks together."""
         estimate = self.cost.fit()
-        if estimate is None or self.overhead is None:
+        if estimate is None or len(self.overheads) < 2:
             return False
         a, b = estimate
-        spread = self._spread_seconds(n, self.chunk_width(n), a, b) + self.overhead
+        spread = self.modelled_seconds(n, self.chunk_width(n), a, b) + min(self.overheads)
         return a + b * n < spread and self.local_streak < self.probe_interval
 
     def map(self, cube: np.ndarray) -> tuple[PointBatch, np.ndarray]:
@@ -154,9 +168,8 @@ class Pool:
         estimate = self.cost.fit()
         if estimate is not None:
             width = self.chunk_width(n)
-            extra = time.perf_counter() - started - self._spread_seconds(n, width, *estimate)
-            extra = max(extra, 0.0)
-            self.overhead = extra if self.overhead is None else 0.7 * self.overhead + 0.3 * extra
+            extra = time.perf_counter() - started - self.modelled_seconds(n, width, *estimate)
+            self.overheads.append(max(extra, 0.0))
             if probing:   # was the probe worth it? then look again soon, else less often
                 confirmed = self._alone_is_faster(n)
                 self.probe_interval = (min(2 * self.probe_interval, PROBE_CAP) if confirmed
