@@ -151,8 +151,11 @@ class RunWriter:
         return cls(path, state, lock, flush_seconds=flush_seconds)
 
     def append(self, batch: PointBatch, *, cube: np.ndarray, cube_names: list[str],
-               rank: np.ndarray, extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """Queue a batch of points; returns the ids given to them."""
+               rank: np.ndarray, extra: dict[str, np.ndarray] | None = None,
+               timed_flush: bool = True) -> np.ndarray:
+        """Queue a batch of points; returns the ids given to them. ``timed_flush=False``
+        leaves the flush every ``flush_seconds`` to a later `flush_if_due` (the MPI pool
+        calls it while the workers compute the next batch)."""
         n = len(batch)
         ids = np.arange(self.state.next_id, self.state.next_id + n)
         self.state.next_id += n
@@ -175,10 +178,17 @@ class RunWriter:
         columns[ID] = ids
         self._buffer.append(columns)
         self._buffered += n
-        if (self._buffered >= self.flush_rows
-                or time.monotonic() - self._last_flush >= self.flush_seconds):
+        if self._buffered >= self.flush_rows or (timed_flush and self._flush_is_due()):
             self.flush()
         return ids
+
+    def _flush_is_due(self) -> bool:
+        return time.monotonic() - self._last_flush >= self.flush_seconds
+
+    def flush_if_due(self) -> None:
+        """Flush when ``flush_seconds`` have passed since the last flush."""
+        if self._buffer and self._flush_is_due():
+            self.flush()
 
     def flush(self, attributes: dict[str, Any] | None = None) -> None:
         """Append the buffered points (and set the root ``attributes``) in one commit.

@@ -99,6 +99,9 @@ class Pool:
         self.overheads: deque[float] = deque(maxlen=5)
         self.local_streak = 0               # batches evaluated on rank 0 alone in a row
         self.probe_interval = PROBE_EVERY   # local batches before the next spread one
+        #: rank 0's own serial work (writing output), done once per batch while the
+        #: workers compute their first chunks instead of between batches, when they idle
+        self.background: Callable[[], None] | None = None
 
     def chunk_width(self, n: int) -> int:
         """Points per chunk: the width that minimises `modelled_seconds`, among widths that
@@ -143,6 +146,10 @@ class Pool:
         return PointBatch.concat([self._timed_evaluate(cube[:short]),
                                   self._timed_evaluate(cube[short:])])
 
+    def _background(self) -> None:
+        if self.background is not None:
+            self.background()
+
     def _alone_is_faster(self, n: int) -> bool:
         """Whether rank 0 alone would finish this batch sooner than all ranks together."""
         estimate = self.cost.fit()
@@ -160,7 +167,9 @@ class Pool:
             return self.evaluate(cube), np.zeros(n, dtype=np.int32)
         if self._alone_is_faster(n):
             self.local_streak += 1
-            return self._timed_evaluate(cube), np.zeros(n, dtype=np.int32)
+            batch = self._timed_evaluate(cube)
+            self._background()
+            return batch, np.zeros(n, dtype=np.int32)
         probing = self.local_streak > 0
         self.local_streak = 0
         started = time.perf_counter()
@@ -208,6 +217,7 @@ class Pool:
             return not few_chunks or load[worker] + 1 <= share
 
         split = self.cost.wants_short_chunk()  # rank 0 splits one chunk (see ChunkCost)
+        background = True
         while queue or any(load.values()):
             for worker in sorted(load, key=load.get):
                 while queue and wants_work(worker):
@@ -215,6 +225,9 @@ class Pool:
                     sends.append(self.comm.isend((j, cube[start:start + width]), dest=worker,
                                                  tag=TAG_WORK))
                     load[worker] += 1
+            if background:  # the workers hold chunks now
+                self._background()
+                background = False
             if queue:
                 j, start = queue.popleft()
                 evaluate = self._evaluate_split if split else self._timed_evaluate

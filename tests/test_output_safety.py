@@ -466,3 +466,21 @@ def test_filling_a_real_file_system(tmp_path, small_filesystem):
     assert len(r2) == target
     np.testing.assert_array_equal(r2.parameters["x"][:n], r.parameters["x"])
     assert json.loads(r2.attrs["resumes"])[0]["first_id"] == n
+
+
+def test_a_flush_left_to_the_pool_waits_for_flush_if_due(tmp_path):
+    """Under MPI the pool writes while the workers compute: `append(timed_flush=False)`
+    queues the points even when a flush is due, and `flush_if_due` writes them (rows beyond
+    `flush_rows` are written at once, whatever is asked)."""
+    path = tmp_path / "run.h5"
+    writer = RunWriter.create(path, {"physics_hash": "h"}, flush_seconds=0.0)
+    writer.append(_batch(10), cube=np.zeros((10, 1)), cube_names=["x"], rank=np.zeros(10),
+                  timed_flush=False)
+    assert len(load(path)) == 0
+    writer.flush_if_due()
+    assert len(load(path)) == 10
+    writer.flush_rows = 5
+    writer.append(_batch(6, start=10), cube=np.zeros((6, 1)), cube_names=["x"],
+                  rank=np.zeros(6), timed_flush=False)
+    np.testing.assert_array_equal(load(path).parameters["x"], np.arange(16))
+    writer.close()
