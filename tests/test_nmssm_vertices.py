@@ -19,6 +19,7 @@ from backends.nmssm_builtin.neutralinos import mass_matrix as neutralino_matrix
 from backends.nmssm_builtin.spectrum import as_arrays, compute
 
 R2 = math.sqrt(0.5)
+SQ2 = math.sqrt(2.0)
 
 
 def points(n: int = 40, seed: int = 7) -> dict[str, np.ndarray]:
@@ -183,14 +184,16 @@ def test_neutralino_couplings_are_majorana_symmetric_and_cp_definite(batch):
 
 def test_doublet_derivatives_agree_with_the_effective_potential_module(batch):
     """The electroweakino loops of the Higgs masses differentiate the same mass matrices
-    (their own implementation): along h_d, h_u, a_d, a_u the derivatives must agree."""
+    (their own implementation): along h_d, h_u, h_s, a_d, a_u, a_s the derivatives must
+    agree."""
     p = batch[0]
     g, gp, _, _ = vertices.gauge_couplings()
     n = len(p["tanb"])
-    # unit directions h_d, h_u (CP-even) and a_d, a_u (CP-odd)
-    directions = np.zeros((n, 4, 3), dtype=complex)
-    directions[:, 0, 0] = directions[:, 1, 1] = R2
-    directions[:, 2, 0] = directions[:, 3, 1] = 1j * R2
+    # unit directions h_d, h_u, h_s (CP-even) and a_d, a_u, a_s (CP-odd)
+    directions = np.zeros((n, 6, 3), dtype=complex)
+    for k in range(3):
+        directions[:, k, k] = R2
+        directions[:, k + 3, k] = 1j * R2
     neutralino = vertices.neutralino_entries(p["lambda_"], p["kappa"], g, gp)
     chargino = vertices.chargino_entries(p["lambda_"], g)
     for (hol, anti), (_, loops) in (
@@ -200,8 +203,8 @@ def test_doublet_derivatives_agree_with_the_effective_potential_module(batch):
              electroweak_loops.chargino_matrices(p))):
         ours = (np.einsum("nax,nxij->naij", directions, hol)
                 + np.einsum("nax,nxij->naij", directions.conj(), anti))
-        np.testing.assert_allclose(ours[:, :2].real, loops[:, :2], atol=1e-12)
-        np.testing.assert_allclose(ours[:, 2:].imag, loops[:, 2:], atol=1e-12)
+        np.testing.assert_allclose(ours[:, :3].real, loops[:, :3], atol=1e-12)
+        np.testing.assert_allclose(ours[:, 3:].imag, loops[:, 3:], atol=1e-12)
 
 
 # ----------------------------------------------- Higgs potential and trilinears
@@ -314,3 +317,63 @@ def test_charged_higgs_neutralino_chargino_mssm_form(batch):
            + p["lambda_"][:, None, None] * sb[:, None, None] * nmix[:, :, None, 4]
            * vv[:, None, :, 1])
     np.testing.assert_allclose(np.abs(v.hc_neutralino_chargino.L), np.abs(q_l), atol=1e-12)
+
+
+def stop_matrix(p: dict, hd: np.ndarray, hu: np.ndarray, s: np.ndarray,
+                mt_running: np.ndarray) -> np.ndarray:
+    """The tree-level stop mass matrix (n, 2, 2) [GeV^2] at real neutral fields (H_d, H_u, S)
+    (arXiv:0910.1785 sect. 2.2 with the fields kept general): M_LL = M_Q3^2 + y_t^2 H_u^2
+    + (g^2/2 T3 - g'^2/2 Y_Q)(H_d^2 - H_u^2), M_RR = M_U3^2 + y_t^2 H_u^2 + g'^2/2 Q_t
+    (H_d^2 - H_u^2), M_LR = y_t (A_t H_u - lambda S H_d), y_t = m_t / v_u."""
+    g1, g2 = sm.G1SQ, sm.G2SQ
+    vu = sm.V_HIGGS * np.sin(np.arctan(p["tanb"]))
+    yt = mt_running / vu
+    d = hd**2 - hu**2
+    m = np.empty((len(hd), 2, 2))
+    m[:, 0, 0] = p["MQ3"] ** 2 + yt**2 * hu**2 + 0.5 * (g2 * 0.5 - g1 / 6.0) * d
+    m[:, 1, 1] = p["MU3"] ** 2 + yt**2 * hu**2 + 0.5 * g1 * (2.0 / 3.0) * d
+    m[:, 0, 1] = m[:, 1, 0] = yt * (p["At"] * hu - p["lambda_"] * s * hd)
+    return m
+
+
+def test_higgs_stop_couplings_are_the_stop_matrix_derivatives(batch):
+    """h_a stop_k stop_l = d M^2/d h_a rotated to the stop states: central differences of
+    the stop matrix written out here, along S_a (H = v + h/sqrt2)."""
+    from backends.nmssm_builtin.vertices import quark_masses
+
+    p, spec, v = batch
+    vd, vu, s = vevs(p)
+    mt = quark_masses(p)["t"]
+    rot, smix = spec["stop_mix"], spec["S"]
+    eps = 1e-3
+    for a in range(3):
+        shift = smix[:, a, :] * eps * R2
+        up = stop_matrix(p, vd + shift[:, 0], vu + shift[:, 1], s + shift[:, 2], mt)
+        down = stop_matrix(p, vd - shift[:, 0], vu - shift[:, 1], s - shift[:, 2], mt)
+        derivative = np.einsum("nki,nij,nlj->nkl", rot, (up - down) / (2 * eps), rot)
+        np.testing.assert_allclose(v.higgs_sfermion["t"][:, a], derivative,
+                                   rtol=1e-6, atol=1e-6 * np.abs(derivative).max())
+
+
+def test_higgs_sfermion_d_terms_follow_the_sfermion_masses_in_tan_beta(batch):
+    """First-generation squarks and smuons: at fixed v, d m^2/d beta of the spectrum's
+    masses (D-terms) plus that of the F-term y_f^2 |H_f|^2 they neglect,
+    2 m_f^2 (dv_f/dbeta)/v_f, equals sum_x dm^2/dh_x sqrt2 dv_x/dbeta, dm^2/dh_x = S_ax hsf_a."""
+    from backends.nmssm_builtin.sfermions import sfermions
+
+    p, spec, v = batch
+    beta = np.arctan(p["tanb"])
+    dtanb = 1e-6 * p["tanb"]
+    up = sfermions({**p, "tanb": p["tanb"] + dtanb})
+    down = sfermions({**p, "tanb": p["tanb"] - dtanb})
+    dbeta = (np.arctan(p["tanb"] + dtanb) - np.arctan(p["tanb"] - dtanb))
+    direction = np.stack([-np.sin(beta), np.cos(beta), 0 * beta], -1) * sm.V_HIGGS * SQ2
+    masses = vertices.quark_masses(p)
+    for species, k, key in (("u", 0, "msuL_sq"), ("u", 1, "msuR_sq"), ("d", 0, "msdL_sq"),
+                            ("d", 1, "msdR_sq"), ("mu", 0, "msmuL_sq"), ("mu", 1, "msmuR_sq")):
+        hsf = v.higgs_sfermion[species][:, :, k, k]                   # (n, a)
+        along = np.einsum("na,nax,nx->n", hsf, spec["S"], direction)
+        f_term = 2 * masses[species] ** 2 * (1 / np.tan(beta) if species == "u"
+                                              else -np.tan(beta))
+        numeric = (up[key] - down[key]) / dbeta + f_term
+        np.testing.assert_allclose(along, numeric, rtol=1e-4, atol=1e-3)

@@ -191,23 +191,6 @@ def test_channel_labels_follow_micromegas():
     assert an.conjugate_channel("nu_tau tau+") == "nu_tau~ tau-"
 
 
-WIDTHS_MODULE = '''
-import numpy as np
-from fit import likelihood, provider
-
-@provider("higgs_decays", vectorised=True)
-def fixed_widths(spectrum):
-    """Fixed Higgs widths [GeV] for the test (the real ones come from a Higgs-decay code)."""
-    n = spectrum["mh1"].shape[0]
-    return {k: np.full(n, w) for k, w in (("width_h1", 0.004), ("width_h2", 0.1),
-            ("width_h3", 1.0), ("width_a1", 0.1), ("width_a2", 1.0), ("width_hc", 1.0))}
-
-@likelihood("relic_toy", vectorised=True)
-def relic_toy(omega_h2):
-    """Planck-like upper limit (a toy)."""
-    return -0.5 * np.maximum(omega_h2 - 0.12, 0.0) ** 2 / 0.012 ** 2
-'''
-
 RUN = '''
 parameters:
   tanb: [3.2, 6.2]
@@ -232,11 +215,11 @@ parameters:
   MD12: 1000
   ML12: 1000
   ME12: 1000
-likelihoods: [relic_toy]
+likelihoods: [relic]
 observables: [omega_h2, x_f, omega_channels, omega_channel_groups]
+prefer: [backends.nmssm_builtin]
 rules:
-  spectrum: {provider: nmssm_builtin, options: {vacuum_check: false}}
-modules: [widths.py]
+  spectrum: {options: {vacuum_check: false}}
 sampler: {name: random, n_points: 6, batch_size: 6}
 output: {dir: out, file: relic.h5}
 seed: 3
@@ -249,7 +232,6 @@ def test_relic_capabilities_in_a_run(tmp_path):
 
     from fit.results import load
 
-    (tmp_path / "widths.py").write_text(WIDTHS_MODULE)
     (tmp_path / "run.yaml").write_text(RUN)
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run([sys.executable, "-m", "fit", str(tmp_path / "run.yaml")],

@@ -11,7 +11,7 @@ chi+_k chi0_i and chi+_k chi+_l (equal cross sections, conjugate channel names).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -67,7 +67,7 @@ class _RowVertices:
 def _take(value, rows):
     if isinstance(value, Chiral):
         return Chiral(value.L[rows], value.R[rows])
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {k: _take(v, rows) for k, v in value.items()}
     if isinstance(value, np.ndarray) and value.ndim >= 1:
         return value[rows]

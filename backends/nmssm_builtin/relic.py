@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from backends.nmssm_labels import LABELS
 from fit import PartlyInvalid, provider
 
 #: final-state groups of ``omega_channel_groups``
@@ -171,13 +172,13 @@ def channel_groups(channels: list[str], fraction: np.ndarray) -> dict[str, np.nd
     return out
 
 
-@provider("omega_h2", vectorised=True, name="nmssm_builtin_omega_h2")
+@provider("omega_h2", vectorised=True, name="nmssm_builtin_omega_h2", labels=LABELS["omega_h2"])
 def nmssm_builtin_omega_h2(freeze_out: dict) -> np.ndarray:
     """Omega h^2 of the lightest neutralino (dimensionless)."""
     return freeze_out["omega_h2"]
 
 
-@provider("x_f", vectorised=True, name="nmssm_builtin_x_f")
+@provider("x_f", vectorised=True, name="nmssm_builtin_x_f", labels=LABELS["x_f"])
 def nmssm_builtin_x_f(freeze_out: dict) -> np.ndarray:
     """x_f = m_LSP / T_f, where the yield is 2.5 times its equilibrium value."""
     return freeze_out["x_f"]
@@ -189,7 +190,8 @@ def nmssm_builtin_omega_channels(freeze_out: dict) -> dict[str, np.ndarray]:
     return freeze_out["channels"]
 
 
-@provider("omega_channel_groups", vectorised=True, name="nmssm_builtin_omega_channel_groups")
+@provider("omega_channel_groups", vectorised=True, name="nmssm_builtin_omega_channel_groups",
+          labels=LABELS["omega_channel_groups"])
 def nmssm_builtin_omega_channel_groups(freeze_out: dict) -> dict[str, np.ndarray]:
     """Shares of 1/Omega by initial-state and by final-state group (module docstring)."""
     return freeze_out["groups"]

@@ -62,6 +62,7 @@ sfermion-quark-ino Yukawas are the running masses the stop and sbottom matrices 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -98,6 +99,27 @@ PARTNER = {"u": "d", "c": "s", "t": "b", "d": "u", "s": "c", "b": "t",
            "nu_tau": "tau"}
 #: sfermion L-R mixing key of the spectrum, for the mixed third generation
 MIXING = {"t": "stop_mix", "b": "sbottom_mix", "tau": "stau_mix"}
+
+
+class BySpecies(Mapping):
+    """A read-only mapping species -> array, each computed on first access (a consumer
+    that needs the squarks does not pay for the sleptons)."""
+
+    def __init__(self, compute: Callable[[str], np.ndarray]) -> None:
+        self._compute, self._cache = compute, {}
+
+    def __getitem__(self, species: str) -> np.ndarray:
+        if species not in SPECIES:
+            raise KeyError(species)
+        if species not in self._cache:
+            self._cache[species] = self._compute(species)
+        return self._cache[species]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SPECIES)
+
+    def __len__(self) -> int:
+        return len(SPECIES)
 
 
 def gauge_couplings() -> tuple[float, float, float, float]:
@@ -316,6 +338,47 @@ def _sfermion_chargino(species: str, rmix: np.ndarray, u: np.ndarray, v: np.ndar
     return Chiral(left.astype(complex), right.astype(complex))
 
 
+#: trilinear soft term of each species' L-R mixing (first two generations: none)
+A_TERM = {"t": "At", "b": "Ab", "tau": "Atau"}
+
+
+def _higgs_sfermion(species: str, rmix: np.ndarray, p: dict[str, np.ndarray],
+                    mf: np.ndarray, cb: np.ndarray, sb: np.ndarray, smix: np.ndarray
+                    ) -> np.ndarray:
+    """hsf (n, 3, k, k) [GeV] in L ⊃ -hsf_akl h_a sf_k^* sf_l: the derivative of the
+    sfermion mass matrix (basis f~_L, f~_R) along h_a, rotated to the mass states.
+
+    As functions of the neutral fields: M_LL = M_L^2 + y^2 |H_f|^2 + (g^2 T3 - g'^2 Y_L)/2
+    (|H_d|^2 - |H_u|^2), M_RR = M_R^2 + y^2 |H_f|^2 + g'^2 Q/2 (|H_d|^2 - |H_u|^2),
+    M_LR = y (A_f H_f - lambda S H_f'), H_f = H_u for up-type and H_d for down-type
+    fermions (y = m_f / v_f), H_f' the other doublet; at the vacuum these are the
+    matrices of ``sfermions`` (M_LR = m_f X_f)."""
+    t3, q = SPECIES[species]
+    up = t3 > 0
+    g1sq, g2sq = sm.G1SQ, sm.G2SQ
+    vu, vd, s = sm.V_HIGGS * sb, sm.V_HIGGS * cb, p["mueff"] / p["lambda_"]
+    y = mf / (sm.V_HIGGS * (sb if up else cb))
+    a_term = p[A_TERM[species]] if species in A_TERM else np.zeros_like(cb)
+    # d(|H_d|^2, |H_u|^2)/d(h_d, h_u, h_s) with H = v + h/sqrt2
+    d_hd2 = np.stack([SQ2 * vd, 0 * vd, 0 * vd], -1)
+    d_hu2 = np.stack([0 * vu, SQ2 * vu, 0 * vu], -1)
+    d_yuk = y[:, None] ** 2 * (d_hu2 if up else d_hd2)
+    d_diff = d_hd2 - d_hu2
+    d_ll = d_yuk + 0.5 * (g2sq * t3 - g1sq * (q - t3)) * d_diff
+    d_rr = d_yuk + 0.5 * g1sq * q * d_diff
+    own, other = (1, 0) if up else (0, 1)
+    d_lr = np.zeros_like(d_ll)
+    d_lr[:, own] = y * a_term * R2
+    d_lr[:, other] = -y * p["lambda_"] * s * R2
+    d_lr[:, 2] = -y * p["lambda_"] * (vd if up else vu) * R2
+    # along h_a: (n, a) for the LL, LR, RR entries, then to the states k, l
+    ll, lr, rr = (np.einsum("nax,nx->na", smix, d) for d in (d_ll, d_lr, d_rr))
+    k_l, k_r = rmix[:, None, :, None, 0], rmix[:, None, :, None, 1]      # (n, 1, k, 1)
+    l_l, l_r = rmix[:, None, None, :, 0], rmix[:, None, None, :, 1]      # (n, 1, 1, l)
+    return (ll[:, :, None, None] * k_l * l_l + lr[:, :, None, None] * (k_l * l_r + k_r * l_l)
+            + rr[:, :, None, None] * k_r * l_r)
+
+
 # ----------------------------------------------------------------- Higgs potential
 
 def potential(fields: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.ndarray:
@@ -337,28 +400,31 @@ def potential(fields: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.nda
            - 2.0 * kap**2 * s**2 - kap * ak * s)
     hup, hu0, hd0, hdm, sf = (fields[k] for k in ("hup", "hu0", "hd0", "hdm", "s"))
     huhd = hup * hdm - hu0 * hd0
-    abs2 = np.abs
-    f_terms = (abs2(lam * huhd + kap * sf**2) ** 2
-               + abs2(lam * sf) ** 2 * (abs2(hup) ** 2 + abs2(hu0) ** 2 + abs2(hd0) ** 2
-                                       + abs2(hdm) ** 2))
-    hu_sq = abs2(hup) ** 2 + abs2(hu0) ** 2
-    hd_sq = abs2(hd0) ** 2 + abs2(hdm) ** 2
+
+    def abs2(z: np.ndarray) -> np.ndarray:            # |z|^2 without the square root
+        return z.real**2 + z.imag**2
+
+    hu_sq = abs2(hup) + abs2(hu0)
+    hd_sq = abs2(hd0) + abs2(hdm)
+    s_sq = abs2(sf)
+    sf2 = sf * sf
+    f_terms = abs2(lam * huhd + kap * sf2) + lam**2 * s_sq * (hu_sq + hd_sq)
     hu_dag_hd = np.conj(hup) * hd0 + np.conj(hu0) * hdm
-    d_terms = (g1 + g2) / 8.0 * (hu_sq - hd_sq) ** 2 + g2 / 2.0 * abs2(hu_dag_hd) ** 2
-    soft = (mhu2 * hu_sq + mhd2 * hd_sq + ms2 * abs2(sf) ** 2
-            + 2.0 * np.real(lam * al * huhd * sf + kap * ak / 3.0 * sf**3))
+    d_terms = (g1 + g2) / 8.0 * (hu_sq - hd_sq) ** 2 + g2 / 2.0 * abs2(hu_dag_hd)
+    soft = (mhu2 * hu_sq + mhd2 * hd_sq + ms2 * s_sq
+            + 2.0 * np.real((lam * al * huhd + kap * ak / 3.0 * sf2) * sf))
     return f_terms + d_terms + soft
 
 
 def _field_values(p: dict[str, np.ndarray], x: np.ndarray) -> dict[str, np.ndarray]:
-    """Complex fields at real displacements x (n, 8) along (h_d, h_u, h_s, a_d, a_u, a_s,
-    re H+, im H+) from the input vacuum, H+ = cos(b) H_u^+ + sin(b) H_d^-* (G+ = 0)."""
+    """Complex fields at real displacements x (..., n, 8) along (h_d, h_u, h_s, a_d, a_u,
+    a_s, re H+, im H+) from the input vacuum, H+ = cos(b) H_u^+ + sin(b) H_d^-* (G+ = 0)."""
     cb, sb = _angles(p["tanb"])
     vu, vd, s = sm.V_HIGGS * sb, sm.V_HIGGS * cb, p["mueff"] / p["lambda_"]
-    hplus = (x[:, 6] + 1j * x[:, 7]) * R2
-    return {"hd0": vd + (x[:, 0] + 1j * x[:, 3]) * R2,
-            "hu0": vu + (x[:, 1] + 1j * x[:, 4]) * R2,
-            "s": s + (x[:, 2] + 1j * x[:, 5]) * R2,
+    hplus = (x[..., 6] + 1j * x[..., 7]) * R2
+    return {"hd0": vd + (x[..., 0] + 1j * x[..., 3]) * R2,
+            "hu0": vu + (x[..., 1] + 1j * x[..., 4]) * R2,
+            "s": s + (x[..., 2] + 1j * x[..., 5]) * R2,
             "hup": cb * hplus, "hdm": np.conj(sb * hplus)}
 
 
@@ -369,6 +435,19 @@ TRILINEAR_TRIPLES = ([(i, j, k) for i in range(3) for j in range(i, 3) for k in 
                      + [(i, 6, 6) for i in range(3)])
 
 
+def _stencil(i: int, j: int, k: int) -> list[tuple[float, dict[int, float]]]:
+    """Central-difference stencil of d^3/dx_i dx_j dx_k (i <= j <= k) for a step h = 1:
+    (weight, displacements); the derivative is sum weight V(x + displacement h) / h^3."""
+    if i == j == k:
+        return [(0.5, {i: 2.0}), (-1.0, {i: 1.0}), (1.0, {i: -1.0}), (-0.5, {i: -2.0})]
+    if i == j or j == k:
+        a, b = (i, k) if i == j else (k, i)     # d^2/da^2 d/db
+        return [(0.5, {a: 1.0, b: 1.0}), (-1.0, {b: 1.0}), (0.5, {a: -1.0, b: 1.0}),
+                (-0.5, {a: 1.0, b: -1.0}), (1.0, {b: -1.0}), (-0.5, {a: -1.0, b: -1.0})]
+    return [(si * sj * sk / 8.0, {i: si, j: sj, k: sk})
+            for si in (1, -1) for sj in (1, -1) for sk in (1, -1)]
+
+
 def third_derivatives(p: dict[str, np.ndarray], triples: list[tuple[int, int, int]]
                       ) -> np.ndarray:
     """d^3 V / dx_i dx_j dx_k (n, 8, 8, 8) [GeV] in the real fields of `_field_values`,
@@ -377,30 +456,24 @@ def third_derivatives(p: dict[str, np.ndarray], triples: list[tuple[int, int, in
     The potential is a quartic polynomial, so the central-difference stencils used here
     (4 points along one field, 6 for two fields, 8 for three) are exact for any step; the
     step is taken of the size of the vacuum, (|s| + v)/2 per point, so that rounding
-    (relative 1e-16 of V ~ (s + v)^4) stays at ~1e-15 (s + v) [GeV]."""
+    (relative 1e-16 of V ~ (s + v)^4) stays at ~1e-15 (s + v) [GeV]. All displaced
+    configurations are evaluated in one batched call of the potential."""
     n = p["tanb"].shape[0]
     dim = 8
-    out = np.zeros((n, dim, dim, dim))
-
-    def value(shifts: dict[int, float]) -> np.ndarray:
-        x = np.zeros((n, dim))
-        for index, amount in shifts.items():
-            x[:, index] += amount
-        return potential(_field_values(p, x), p)
-
+    stencils = [_stencil(*t) for t in triples]
+    shifts: dict[tuple[tuple[int, float], ...], int] = {}
+    for stencil in stencils:
+        for _, disp in stencil:
+            shifts.setdefault(tuple(sorted(disp.items())), len(shifts))
+    unit = np.zeros((len(shifts), dim))
+    for key, row in shifts.items():
+        for index, amount in key:
+            unit[row, index] = amount
     h = 0.5 * (np.abs(p["mueff"] / p["lambda_"]) + sm.V_HIGGS)
-    for i, j, k in triples:
-        if i == j == k:
-            d = (value({i: 2 * h}) - 2 * value({i: h}) + 2 * value({i: -h})
-                 - value({i: -2 * h})) / (2 * h**3)
-        elif i == j or j == k:
-            a, b = (i, k) if i == j else (k, i)     # d^2/da^2 d/db
-            d = (value({a: h, b: h}) - 2 * value({b: h}) + value({a: -h, b: h})
-                 - value({a: h, b: -h}) + 2 * value({b: -h}) - value({a: -h, b: -h})
-                 ) / (2 * h**3)
-        else:
-            d = sum(si * sj * sk * value({i: si * h, j: sj * h, k: sk * h})
-                    for si in (1, -1) for sj in (1, -1) for sk in (1, -1)) / (8 * h**3)
+    values = potential(_field_values(p, unit[:, None, :] * h[None, :, None]), p)   # (K, n)
+    out = np.zeros((n, dim, dim, dim))
+    for (i, j, k), stencil in zip(triples, stencils, strict=True):
+        d = sum(w * values[shifts[tuple(sorted(disp.items()))]] for w, disp in stencil) / h**3
         for perm in {(i, j, k), (i, k, j), (j, i, k), (j, k, i), (k, i, j), (k, j, i)}:
             out[(slice(None), *perm)] = d
     return out
@@ -411,13 +484,36 @@ def higgs_trilinears(p: dict[str, np.ndarray], smix: np.ndarray, pmix: np.ndarra
     """Tree-level cubic couplings in the mass basis [GeV]: hhh (n,3,3,3), haa (n,3,2,2),
     hcc (n,3) (V ⊃ hcc_a h_a H+ H-; d^3V/dh_a d(re H+)^2 with H+ = (re + i im)/sqrt2)."""
     t = third_derivatives(p, TRILINEAR_TRIPLES)
-    hhh = np.einsum("nai,nbj,nck,nijk->nabc", smix, smix, smix, t[:, :3, :3, :3])
-    haa = np.einsum("nai,nbj,nck,nijk->nabc", smix, pmix, pmix, t[:, :3, 3:6, 3:6])
+    hhh = np.einsum("nai,nbj,nck,nijk->nabc", smix, smix, smix, t[:, :3, :3, :3],
+                    optimize=True)
+    haa = np.einsum("nai,nbj,nck,nijk->nabc", smix, pmix, pmix, t[:, :3, 3:6, 3:6],
+                    optimize=True)
     hcc = np.einsum("nai,ni->na", smix, t[:, :3, 6, 6])
     return hhh, haa, hcc
 
 
 # ----------------------------------------------------------------- assembly
+
+class _PerSpecies(Mapping):
+    """A mapping species -> couplings over SPECIES that computes each entry when first read."""
+
+    def __init__(self, compute: Callable[[str], Chiral]) -> None:
+        self._compute = compute
+        self._done: dict[str, Chiral] = {}
+
+    def __getitem__(self, species: str) -> Chiral:
+        if species not in SPECIES:
+            raise KeyError(species)
+        if species not in self._done:
+            self._done[species] = self._compute(species)
+        return self._done[species]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(SPECIES)
+
+    def __len__(self) -> int:
+        return len(SPECIES)
+
 
 class Vertices:
     """Couplings of the mass eigenstates of a batch of points, each group computed when
@@ -444,8 +540,10 @@ class Vertices:
       the up-type partner. Keyed by the sfermion's species.
 
     Bosonic (module docstring): ``k_v`` (n,3), ``zha`` (n,3,2), ``whh`` (n,3), ``wha``
-    (n,2), Yukawa factors ``k_up``, ``k_down`` (n,3), ``ka_up``, ``ka_down`` (n,2), and
-    the trilinears ``hhh`` (n,3,3,3), ``haa`` (n,3,2,2), ``hcc`` (n,3) [GeV].
+    (n,2), Yukawa factors ``k_up``, ``k_down`` (n,3), ``ka_up``, ``ka_down`` (n,2), the
+    trilinears ``hhh`` (n,3,3,3), ``haa`` (n,3,2,2), ``hcc`` (n,3) [GeV], and
+    ``higgs_sfermion[f]`` (n,3,k,k) [GeV]: L ⊃ -hsf_akl h_a sf_k^* sf_l for the sfermion
+    states of species f (tree level, as the sfermion masses).
     """
 
 
@@ -455,20 +553,27 @@ class Vertices:
         self.cb, self.sb = _angles(params["tanb"])
         self.n = self.cb.shape[0]
 
-    # -- neutral scalars with inos
+    # -- neutral scalars with inos (neutralinos and charginos computed separately, when used)
     @cached_property
-    def _neutral_scalar_inos(self) -> tuple[Chiral, Chiral]:
+    def _directions(self) -> np.ndarray:
+        return neutral_directions(self.cb, self.sb, self.spectrum["S"], self.spectrum["P"])
+
+    @cached_property
+    def _neutral_scalar_neutralinos(self) -> Chiral:
         p, spec = self.params, self.spectrum
-        directions = neutral_directions(self.cb, self.sb, spec["S"], spec["P"])
-        neu = _neutral_scalar_couplings(
-            neutralino_entries(p["lambda_"], p["kappa"], self.g, self.gp), directions,
+        return _neutral_scalar_couplings(
+            neutralino_entries(p["lambda_"], p["kappa"], self.g, self.gp), self._directions,
             spec["N"], spec["N"], majorana=True)
-        cha = _neutral_scalar_couplings(chargino_entries(p["lambda_"], self.g), directions,
-                                        spec["U"], spec["V"], majorana=False)
-        return neu, cha
+
+    @cached_property
+    def _neutral_scalar_charginos(self) -> Chiral:
+        spec = self.spectrum
+        return _neutral_scalar_couplings(chargino_entries(self.params["lambda_"], self.g),
+                                         self._directions, spec["U"], spec["V"],
+                                         majorana=False)
 
     def _scalar_part(self, chargino: bool, rows: slice | int) -> Chiral:
-        c = self._neutral_scalar_inos[1 if chargino else 0]
+        c = self._neutral_scalar_charginos if chargino else self._neutral_scalar_neutralinos
         return Chiral(c.L[:, rows], c.R[:, rows])
 
     @cached_property
@@ -523,21 +628,31 @@ class Vertices:
     def gc_neutralino_chargino(self) -> Chiral:
         return self._charged_scalar(self.sb, -self.cb)
 
-    # -- sfermions
+    # -- sfermions (each species computed when first read)
     @cached_property
-    def sfermion_neutralino(self) -> dict[str, Chiral]:
-        masses = quark_masses(self.params)
-        return {f: _sfermion_neutralino(f, _sfermion_states(self.spectrum, f, self.n),
-                                        self.spectrum["N"], masses[f], self.cb, self.sb,
-                                        self.g, self.gp) for f in SPECIES}
+    def _masses(self) -> dict[str, np.ndarray]:
+        return quark_masses(self.params)
 
     @cached_property
-    def sfermion_chargino(self) -> dict[str, Chiral]:
-        masses = quark_masses(self.params)
+    def sfermion_neutralino(self) -> Mapping[str, Chiral]:
         spec = self.spectrum
-        return {f: _sfermion_chargino(f, _sfermion_states(spec, f, self.n), spec["U"],
-                                      spec["V"], masses, self.cb, self.sb, self.g)
-                for f in SPECIES}
+        return _PerSpecies(lambda f: _sfermion_neutralino(
+            f, _sfermion_states(spec, f, self.n), spec["N"], self._masses[f], self.cb,
+            self.sb, self.g, self.gp))
+
+    @cached_property
+    def sfermion_chargino(self) -> Mapping[str, Chiral]:
+        spec = self.spectrum
+        return _PerSpecies(lambda f: _sfermion_chargino(
+            f, _sfermion_states(spec, f, self.n), spec["U"], spec["V"], self._masses, self.cb,
+            self.sb, self.g))
+
+    @cached_property
+    def higgs_sfermion(self) -> Mapping[str, np.ndarray]:
+        masses = quark_masses(self.params)
+        return BySpecies(lambda f: _higgs_sfermion(
+            f, _sfermion_states(self.spectrum, f, self.n), self.params, masses[f], self.cb,
+            self.sb, self.spectrum["S"]))
 
     # -- bosonic
     @cached_property
