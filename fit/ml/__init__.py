@@ -1,0 +1,6 @@
+"""Machine learning for scans: labels, candidates, classifier committees, emulators, ONNX.
+
+Used by the ``ml_scan`` sampler (`fit.samplers.ml_scan`) and by emulator providers
+(`fit.ml.emulators`). Needs scikit-learn; ONNX export and import need skl2onnx and
+onnxruntime; the ``torch`` classifier needs PyTorch. Each is imported only where used.
+"""
