@@ -25,7 +25,7 @@ PRIOR, DENSITY, EXPLORE, INITIAL = 0, 1, 2, 3
 #: names of the proposal kinds, as written to the run file (column ``sampler/proposal``)
 PROPOSALS = {PRIOR: "prior", DENSITY: "density", EXPLORE: "explore", INITIAL: "initial"}
 #: spread of the kernel widths: each draw takes one of these multiples of its bandwidth
-SCALES = (0.5, 1.0, 2.0)
+SCALES = (0.1, 0.3, 1.0)
 
 
 def reflect(points: np.ndarray) -> np.ndarray:
@@ -76,7 +76,7 @@ def propose(rng: np.random.Generator, n: int, ndim: int, density: LocalDensity |
             prior_fraction: float) -> tuple[np.ndarray, np.ndarray]:
     """A pool of ``n`` candidates: ``prior_fraction`` uniform in the cube, the rest from the
     density (all uniform without one). Returns the points and their proposal kind."""
-    n_prior = n if density is None else int(round(prior_fraction * n))
+    n_prior = n if density is None else round(prior_fraction * n)
     points = [rng.random((n_prior, ndim))]
     kind = [np.full(n_prior, PRIOR, dtype=np.int8)]
     if n - n_prior > 0:

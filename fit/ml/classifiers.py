@@ -5,8 +5,9 @@ the mean of their probabilities is the prediction and their spread the disagreem
 that drives exploration (query by committee, arXiv:1905.08628). Labels may have several
 columns (the target, then one per likelihood term); every member predicts all columns.
 
-- ``mlp``: scikit-learn `MLPClassifier` members (default); warm-started from the previous
-  round, so a round costs a fraction of a fresh fit.
+- ``mlp``: scikit-learn `MLPClassifier` members (default), refitted every round (a warm
+  start from the previous round stops after a few epochs: its best loss is that of the
+  old, smaller training set).
 - ``gbdt``: scikit-learn `GradientBoostingClassifier` members (one per label column; the
   histogram variant is faster to train but skl2onnx 1.20 cannot convert it under numpy 2).
 - ``torch``: an ensemble of PyTorch MLPs trained side by side in one batched network
@@ -74,7 +75,7 @@ def _two_columns(y: np.ndarray) -> np.ndarray:
 
 
 class SklearnMLP(Committee):
-    """scikit-learn multi-layer perceptrons (ReLU, Adam), warm-started between rounds."""
+    """scikit-learn multi-layer perceptrons (ReLU, Adam, learning rate 3e-3)."""
 
     kind = "mlp"
 
@@ -97,8 +98,8 @@ class SklearnMLP(Committee):
         rng = np.random.default_rng(self.seed)
         if not self.models:
             self.models = [MLPClassifier(hidden_layer_sizes=self.hidden, alpha=1e-4,
-                                         learning_rate_init=1e-3, max_iter=self.max_iter,
-                                         tol=1e-4, n_iter_no_change=10, warm_start=True,
+                                         learning_rate_init=3e-3, max_iter=self.max_iter,
+                                         tol=1e-4, n_iter_no_change=10,
                                          random_state=self.seed + i)
                            for i in range(self.members)]
         for model in self.models:

@@ -9,6 +9,7 @@ exploration of the scan. Imported only when the ``torch`` classifier is chosen.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -28,14 +29,14 @@ def _network(members: int, ndim: int, hidden: tuple[int, ...], outputs: int,
             sizes = [ndim, *hidden, outputs]
             self.weights = torch.nn.ParameterList()
             self.biases = torch.nn.ParameterList()
-            for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+            for fan_in, fan_out in itertools.pairwise(sizes):
                 bound = (6.0 / fan_in) ** 0.5   # He-uniform initialisation for ReLU
                 w = (torch.rand(members, fan_in, fan_out, generator=generator) * 2 - 1) * bound
                 self.weights.append(torch.nn.Parameter(w))
                 self.biases.append(torch.nn.Parameter(torch.zeros(members, 1, fan_out)))
 
         def forward(self, x: Any) -> Any:
-            h = (2.0 * x - 1.0).unsqueeze(0).expand(len(self.weights[0]), -1, -1)
+            h = (2.0 * x - 1.0).unsqueeze(0).expand(self.weights[0].shape[0], -1, -1)
             last = len(self.weights) - 1
             for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
                 h = torch.baddbmm(b, h, w)
