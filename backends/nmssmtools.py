@@ -13,9 +13,9 @@ Layers (see ``backends/slha_program.py``): ``nmssmtools`` (class `NMSSMTools`,
 an `SLHAProgram`) provides ``nmssmtools_output``, one parsed output per point;
 one small extractor per capability of ``docs/capabilities.md`` reads it:
 ``spectrum`` (MASS, NMHMIX, NMAMIX, NMNMIX, UMIX, VMIX, STOPMIX, SBOTMIX,
-STAUMIX), ``higgs_couplings`` (REDCOUP), ``relic_density``, ``sigma_SI_p``,
-``sigma_SI_n``, ``sigma_SD_p``, ``sigma_SD_n``, ``bsg``, ``Bsmumu``,
-``Btaunu``, ``DeltaMd``, ``DeltaMs``, ``delta_amu`` (LOWEN), and
+STAUMIX), ``higgs_couplings`` (REDCOUP), ``omega_h2``, ``sigma_si_p``,
+``sigma_si_n``, ``sigma_sd_p``, ``sigma_sd_n``, ``br_bsgamma``, ``br_bsmumu``,
+``br_btaunu``, ``delta_md``, ``delta_ms``, ``delta_amu`` (LOWEN), and
 ``nmssmtools_constraints`` (the SPINFO 3 messages: constraints the point
 violates). Each extractor takes the option ``source`` (default
 ``nmssmtools_output``), so it also reads the output of another SLHA2 program
@@ -187,27 +187,33 @@ def nmssm_spectrum(out: SLHAOutput) -> dict[str, Any]:
 
 
 #: REDCOUP columns (NMSSMTools): 1 up-type, 2 down-type, 3 b, 4 tau, 5 W/Z, 6 gluons, 7 photons
-REDCOUP_COLUMNS = (("ku", 1), ("kd", 2), ("kV", 5), ("kg", 6), ("kgamma", 7))
+REDCOUP_COLUMNS = (("ku", 1), ("kd", 2), ("kb", 3), ("ktau", 4), ("kV", 5), ("kg", 6),
+                   ("kgamma", 7))
 
 
 def higgs_couplings(out: SLHAOutput) -> dict[str, float]:
-    """Reduced couplings of h1..h3 (mass order) from NMSSMTools' REDCOUP block."""
+    """Reduced couplings of h1..h3 (keys ``<k>_1..3``) and a1, a2 (``<k>_a1``, ``<k>_a2``;
+    no kV) in mass order from NMSSMTools' REDCOUP block (rows 1-3 CP-even, 4-5 CP-odd)."""
     if "REDCOUP" not in out.doc.blocks:
         raise InvalidPoint("backend_output", f"{out.program or 'the SLHA document'} has no "
                                              f"block REDCOUP (NMSSMTools writes it unless "
                                              f"MODSEL 16 = 1)")
-    return {f"{name}_{i}": entry(out, "REDCOUP", i, column, what=f"{name}_{i}")
-            for i in (1, 2, 3) for name, column in REDCOUP_COLUMNS}
+    values = {f"{name}_{i}": entry(out, "REDCOUP", i, column, what=f"{name}_{i}")
+              for i in (1, 2, 3) for name, column in REDCOUP_COLUMNS}
+    values.update({f"{name}_a{j}": entry(out, "REDCOUP", 3 + j, column, what=f"{name}_a{j}")
+                   for j in (1, 2) for name, column in REDCOUP_COLUMNS if name != "kV"})
+    return values
 
 
 #: LOWEN entries (NMSSMTools 4.x-6.x): capability -> (index, meaning)
-LOWEN = {"bsg": (1, "BR(b -> s gamma)"), "DeltaMd": (2, "Delta M_d [ps^-1]"),
-         "DeltaMs": (3, "Delta M_s [ps^-1]"), "Bsmumu": (4, "BR(Bs -> mu+ mu-)"),
-         "Btaunu": (5, "BR(B+ -> tau+ nu_tau)"), "delta_amu": (6, "Delta a_mu"),
-         "relic_density": (10, "Omega h^2")}
+LOWEN = {"br_bsgamma": (1, "BR(b -> s gamma)"),
+         "delta_md": (2, "Delta M_d [ps^-1]"), "delta_ms": (3, "Delta M_s [ps^-1]"),
+         "br_bsmumu": (4, "BR(Bs -> mu+ mu-)"),
+         "br_btaunu": (5, "BR(B+ -> tau+ nu_tau)"), "delta_amu": (6, "Delta a_mu"),
+         "omega_h2": (10, "Omega h^2")}
 #: direct detection: capability -> (LOWEN comment label, index in NMSSMTools 6.x)
-DIRECT_DETECTION = {"sigma_SI_p": ("sigma_p^SI", 20), "sigma_SI_n": ("sigma_n^SI", None),
-                    "sigma_SD_p": ("sigma_p^SD", 40), "sigma_SD_n": ("sigma_n^SD", 30)}
+DIRECT_DETECTION = {"sigma_si_p": ("sigma_p^SI", 20), "sigma_si_n": ("sigma_n^SI", None),
+                    "sigma_sd_p": ("sigma_p^SD", 40), "sigma_sd_n": ("sigma_n^SD", 30)}
 
 
 def lowen(out: SLHAOutput, capability: str) -> float:
@@ -216,7 +222,7 @@ def lowen(out: SLHAOutput, capability: str) -> float:
     try:
         return entry(out, "LOWEN", index, what=meaning)
     except InvalidPoint as exc:
-        if capability == "relic_density":
+        if capability == "omega_h2":
             said = re.search(r"^#\s*(Cannot compute Omega[^\n]*|Lightest neutralino is not "
                              r"the LSP[^\n]*|Problem in micrOMEGAs[^\n]*)", out.text, re.M)
             hint = said.group(1).strip() if said else "micrOMEGAs off (MODSEL 9 = 0)?"
@@ -263,7 +269,8 @@ class Spectrum(_Extractor):
 
 @provider("higgs_couplings", name="nmssmtools_higgs_couplings")
 class HiggsCouplings(_Extractor):
-    """Reduced couplings ku_i, kd_i, kV_i, kg_i, kgamma_i of h1..h3 (NMSSMTools REDCOUP)."""
+    """Reduced couplings of h1..h3 and a1, a2 (NMSSMTools REDCOUP; keys of
+    docs/capabilities.md)."""
 
     def extract(self, out: SLHAOutput) -> dict[str, float]:
         return higgs_couplings(out)
@@ -293,13 +300,13 @@ def _register_number(capability: str, reader: Callable[[SLHAOutput, str], float]
 
 for _capability, (_index, _meaning) in LOWEN.items():
     _register_number(_capability, lowen, f"{_meaning} from NMSSMTools' LOWEN entry {_index}.")
-for _capability in ("sigma_SI_p", "sigma_SD_p", "sigma_SD_n"):
+for _capability in ("sigma_si_p", "sigma_sd_p", "sigma_sd_n"):
     _register_number(_capability, direct_detection,
                      f"{DIRECT_DETECTION[_capability][0]} [pb] from NMSSMTools' LOWEN block "
                      f"(found by its comment).")
 
 
-@provider("sigma_SI_n", name="nmssmtools_sigma_SI_n")
+@provider("sigma_si_n", name="nmssmtools_sigma_si_n")
 class SigmaSINeutron(_Extractor):
     """sigma_n^SI [pb]: from LOWEN if there, else sigma_p^SI (``neutron_from_proton``)."""
 
@@ -309,11 +316,11 @@ class SigmaSINeutron(_Extractor):
 
     def extract(self, out: SLHAOutput) -> float:
         try:
-            return direct_detection(out, "sigma_SI_n")
+            return direct_detection(out, "sigma_si_n")
         except InvalidPoint:
             if not self.neutron_from_proton:
                 raise
-            return direct_detection(out, "sigma_SI_p")
+            return direct_detection(out, "sigma_si_p")
 
 
 del _capability

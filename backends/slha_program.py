@@ -13,7 +13,7 @@ dark-matter code yields many numbers. So the work is split in two layers:
    maps YAML-configured ``name: [BLOCK, index...]`` entries to one mapping of
    floats (written to the HDF5 file as ``observables/slha_values/<name>``);
    `slha_entry_provider` registers, from a user module, a provider of a named
-   capability (e.g. ``relic_density``) read from one entry; the NMSSMTools
+   capability (e.g. ``omega_h2``) read from one entry; the NMSSMTools
    wrapper (``backends/nmssmtools.py``) has one extractor per physics
    capability of ``docs/capabilities.md``.
 
@@ -577,7 +577,7 @@ def slha_entry_provider(capability: str, block: str, *key: int, source: str = "s
                         name: str | None = None, scale: float = 1.0) -> type:
     """Register a per-point provider of ``capability``: ``scale`` x ``block[key]`` of ``source``.
 
-    For user modules, e.g. ``slha_entry_provider("relic_density", "LOWEN", 10)``
+    For user modules, e.g. ``slha_entry_provider("omega_h2", "LOWEN", 10)``
     next to a run of a program through ``slha_program``.
     """
     label = f"{block.upper()} {' '.join(map(str, key))}"

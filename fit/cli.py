@@ -1,5 +1,5 @@
 """Command line: ``python -m fit FILE.yaml``, ``check FILE.yaml``, ``info RUN.h5``,
-``install multinest``."""
+``export RUN.h5``, ``plot RUN.h5``, ``install multinest``."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ import numpy as np
 
 from .errors import FitError, RunInterrupted
 
-COMMANDS = ("run", "check", "info", "install", "plot")
+COMMANDS = ("run", "check", "info", "export", "install", "plot")
 
 USAGE = """python -m fit FILE.yaml [--dry-run] [--output DIR|FILE.h5] [--seed N]
+                    [--sampler NAME] [--set KEY=VALUE ...]
                     [--resume | --overwrite] [--force] [-v | -q]
-       python -m fit check FILE.yaml
+       python -m fit check FILE.yaml [--sampler NAME] [--set KEY=VALUE ...]
        python -m fit info RUN.h5
+       python -m fit export RUN.h5 --csv OUT.csv [--valid-only] [--columns PATTERN ...]
+                    [--short-names] [--rename COLUMN=NEW ...]
        python -m fit install multinest [--force] [--source COSMOSIS-SDIST]
        python -m fit plot RUN.h5 [RUN2.h5 ...] [--params NAME ...] [--format png pdf]"""
 
@@ -40,8 +43,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="resume even if the YAML's physics changed since the output began")
     check = sub.add_parser("check", help="validate a YAML file and its graph without running")
     check.add_argument("file")
+    for p in (run, check):
+        p.add_argument("--sampler", metavar="NAME",
+                       help="run this sampler (with its settings from 'samplers:', if any)")
+        p.add_argument("--set", dest="sets", action="append", default=[],
+                       metavar="KEY=VALUE", help="change one value of the run file: a dotted "
+                       "KEY, a YAML VALUE (e.g. sampler.nlive=400); repeatable, in order")
     info = sub.add_parser("info", help="summarise a run's HDF5 file")
     info.add_argument("file")
+    export = sub.add_parser("export", help="write a run's points as one flat CSV table")
+    from .export import add_arguments as add_export_arguments
+
+    add_export_arguments(export)
     install = sub.add_parser("install", help="build and install an optional native sampler")
     install.add_argument("what", choices=["multinest"])
     install.add_argument("--force", action="store_true", help="rebuild even if installed")
@@ -50,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     from .plot import add_arguments  # matplotlib is imported only when drawing
 
     add_arguments(plot)
-    for p in (run, check, info, install, plot):
+    for p in (run, check, info, export, install, plot):
         p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
         p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     return parser
@@ -70,6 +83,8 @@ def info_text(path: str) -> str:
     n = len(r)
     lines = [f"file: {r.path}", f"model: {r.attrs.get('model') or '-'}",
              f"sampler: {r.attrs.get('sampler')} {r.attrs.get('sampler_options', '')}",
+             *([f"overrides: {' '.join(json.loads(r.attrs['overrides']))}"]
+               if json.loads(r.attrs.get("overrides", "[]")) else []),
              f"seed: {r.attrs.get('seed')}   started: {r.attrs.get('start_time')}"
              + "".join(f"\nresumed: {e['time']} from point {e['first_id']}"
                        + (" with a changed YAML (--force)" if "config" in e else "")
@@ -104,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "info":
             print(info_text(args.file))
             return 0
+        if args.command == "export":
+            from .export import command as export_command
+
+            return export_command(args)
         if args.command == "plot":
             from .plot import command
 
@@ -113,10 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             install_multinest(force=args.force, source=args.source)
             return 0
+        from .config import Override
         from .run import prepare, run
 
+        overrides = Override.from_command_line(args.sampler, args.sets)
         if args.command == "check" or args.dry_run:
-            prepared = prepare(args.file)
+            prepared = prepare(args.file, overrides=overrides)
             if args.command == "check":
                 c = prepared.config
                 print(f"{c.source}: OK ({c.space.ndim} sampled parameters, "
@@ -125,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(prepared.describe())
             return 0
         run(args.file, output=args.output, seed=args.seed, resume=args.resume,
-            overwrite=args.overwrite, force=args.force)
+            overwrite=args.overwrite, force=args.force, overrides=overrides)
         return 0
     except RunInterrupted as exc:
         print(f"interrupted: {exc}", file=sys.stderr)

@@ -11,16 +11,25 @@ import hashlib
 import importlib.util
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import ConfigError, one_of, suggest
+from .errors import COMMAND_LINE_SAMPLER, COMMAND_LINE_SET, ConfigError, one_of, suggest
 from .expressions import BUILTIN_NAMES, Expression, ExpressionError
 from .priors import Derived, Fixed, Gaussian, LogUniform, ParameterSpace, Prior, Uniform
-from .yamlio import MarkedDict, MarkedList, load_with_includes, plain
+from .yamlio import (
+    MarkedDict,
+    MarkedList,
+    load_with_includes,
+    parse_value,
+    plain,
+    prior_kind,
+    set_value,
+)
 
 TOP_KEYS = {
     "model": "a short name or description of the model",
@@ -29,11 +38,13 @@ TOP_KEYS = {
     "observables": "extra capabilities to compute and write for valid points",
     "rules": "which provider serves a capability, and its options",
     "prefer": "provider modules to choose first where several serve a capability",
-    "sampler": "the sampler name and its options",
+    "sampler": "the sampler to run: its name, or a mapping with 'name:' and its options",
+    "samplers": "settings per sampler (name: options); 'sampler:' picks the one that runs",
     "output": "where and how the results are written",
     "seed": "the random seed (an integer)",
     "modules": "Python modules or .py files with your own providers",
     "invalid_loglike": "log-likelihood given to invalid points (a large negative number)",
+    "skip_below": "a point whose log L so far falls below this skips the remaining terms",
     "provider_errors": "'invalidate' (default) or 'raise' for unexpected exceptions in providers",
 }
 
@@ -88,9 +99,68 @@ class Preference:
 
 @dataclass
 class SamplerChoice:
+    """The sampler that runs, the options its ``sampler:`` entry gives (they win over its
+    block), and every block of ``samplers:`` (all are checked, the chosen one is used)."""
+
     name: str
     options: dict[str, Any]
     where: Where
+    blocks: dict[str, Term] = field(default_factory=dict)
+
+    def merged_options(self) -> MarkedDict:
+        """The options that run: the chosen sampler's block, then the ``sampler:`` entry's
+        options on top (each key keeps the location it was given at)."""
+        block = self.blocks.get(self.name)
+        merged = MarkedDict(origin=(self.where.file, self.where.line))
+        for options in ((block.options if block else {}), self.options):
+            merged.update(options)
+            merged.marks.update({k: options.mark(k) for k in options}
+                                if isinstance(options, MarkedDict) else {})
+        return merged
+
+    def where_of(self, option: str) -> Where:
+        """Where an option of the chosen sampler was given (for errors about its value)."""
+        if isinstance(self.options, MarkedDict) and option in self.options:
+            file, line = self.options.mark(option)
+            return Where(file, line, f"sampler.{option}")
+        block = self.blocks.get(self.name)
+        if block is not None and option in block.options:
+            file, line = block.options.mark(option)
+            return Where(file, line, f"{block.where.key}.{option}")
+        return self.where
+
+
+@dataclass(frozen=True)
+class Override:
+    """A change to the run file from the command line: ``--set KEY=VALUE`` (dotted key, the
+    value read as YAML) or ``--sampler NAME``. Applied after the includes, in order, each
+    as an including file holding only that value would be."""
+
+    flag: str   # COMMAND_LINE_SET or COMMAND_LINE_SAMPLER
+    text: str   # 'sampler.nlive=400' or 'dynesty'
+
+    def __str__(self) -> str:
+        return f"{self.flag} {self.text}"
+
+    @classmethod
+    def from_command_line(cls, sampler: str | None, sets: Sequence[str]) -> list[Override]:
+        """``--sampler`` first, then each ``--set`` in the order given."""
+        return ([cls(COMMAND_LINE_SAMPLER, sampler)] if sampler is not None else []) + \
+            [cls(COMMAND_LINE_SET, text) for text in sets]
+
+    def apply(self, data: MarkedDict) -> MarkedDict:
+        if self.flag == COMMAND_LINE_SAMPLER:
+            name = parse_value(self.text, self.flag, "sampler")
+            if not isinstance(name, str):
+                raise ConfigError(f"expected a sampler name, got {self.text!r}", file=self.flag)
+            return set_value(data, ["sampler"], name, self.flag)
+        key, equals, text = self.text.partition("=")
+        keys = key.strip().split(".")
+        if not equals or not all(keys):
+            raise ConfigError(f"expected KEY=VALUE with a dotted KEY (e.g. sampler.nlive=400), "
+                              f"got {self.text!r}", file=self.flag, key=key.strip() or None)
+        dotted = ".".join(keys)
+        return set_value(data, keys, parse_value(text, self.flag, dotted), self.flag)
 
 
 @dataclass
@@ -122,17 +192,20 @@ class RunConfig:
     seed: int | None = None
     modules: list[str] = field(default_factory=list)
     invalid_loglike: float = DEFAULT_FLOOR
+    skip_below: float | None = None
     provider_errors: str = "invalidate"
+    overrides: list[Override] = field(default_factory=list)
 
     def yaml_text(self) -> str:
-        """The fully resolved run file (includes merged), as written to the output."""
+        """The fully resolved run file (includes merged, command-line overrides applied), as
+        written to the output."""
         return yaml.safe_dump(self.data, sort_keys=False)
 
     def physics_hash(self) -> str:
         """Hash of what gives a point its meaning: parameters, likelihoods, rules and the
         source code of the user's provider modules (not the sampler, seed, output or model
         description, which a resumed run may change)."""
-        ignored = ("output", "sampler", "seed", "model")
+        ignored = ("output", "sampler", "samplers", "seed", "model")
         relevant = {k: v for k, v in self.data.items() if k not in ignored}
         digest = hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode())
         for module in self.modules:
@@ -199,9 +272,7 @@ def _parameter(name: str, spec: Any, parent: MarkedDict) -> Prior | Fixed | Deri
     if not isinstance(spec, MarkedDict):
         raise where.error(f"expected a number, a range [low, high] or a mapping with "
                           f"'prior:', got {spec!r}")
-    kind = spec.get("prior")
-    if kind is None:
-        kind = "derived" if "expr" in spec else "fixed" if "value" in spec else None
+    kind = prior_kind(spec)
     if not isinstance(kind, str) or kind not in PRIOR_KEYS:
         w = _where(spec, "prior", f"{path}.prior")
         got = f"'{kind}'" if kind is not None else "nothing"
@@ -262,7 +333,8 @@ def _parameters(data: MarkedDict) -> ParameterSpace:
         raise _where(params, exc.name, f"parameters.{exc.name}").error(str(exc)) from None
 
 
-def _named_entries(value: Any, container: MarkedDict, key: str) -> list[Term]:
+def _named_entries(value: Any, container: MarkedDict, key: str, *,
+                   may_be_empty: bool = False) -> list[Term]:
     """``[a, b]``, ``[{a: {opts}}, b]`` or ``{a: {opts}, b: null}`` -> terms."""
     where = _where(container, key, key)
     items: list[tuple[str, Any, Where]] = []
@@ -281,8 +353,10 @@ def _named_entries(value: Any, container: MarkedDict, key: str) -> list[Term]:
     else:
         raise where.error(f"expected a list of names or a mapping of names to options, "
                           f"got {value!r}")
-    if not items:
-        raise where.error("expected at least one entry")
+    if not items and not may_be_empty:
+        hint = " (or none, to compute only the capabilities listed under 'observables:')" \
+            if key == "likelihoods" else ""
+        raise where.error(f"expected at least one entry{hint}")
     terms = []
     for name, options, w in items:
         if options is not None and not isinstance(options, MarkedDict):
@@ -322,16 +396,40 @@ def _rules(data: MarkedDict) -> dict[str, Rule]:
     return out
 
 
+def _sampler_blocks(data: MarkedDict) -> dict[str, Term]:
+    """``samplers: {name: {options}, ...}``: the settings kept for each sampler."""
+    if "samplers" not in data:
+        return {}
+    value = data["samplers"]
+    if not isinstance(value, MarkedDict):
+        raise _where(data, "samplers", "samplers").error(
+            "expected a mapping of sampler names to their options, e.g. "
+            "'samplers: {dynesty: {nlive: 800}, random: {n_points: 100000}}'")
+    return {term.name: term for term in _named_entries(value, data, "samplers",
+                                                       may_be_empty=True)}
+
+
 def _sampler(data: MarkedDict) -> SamplerChoice:
+    """The sampler that runs: ``sampler: NAME`` or ``{name: NAME, options...}``; without it,
+    the only block of ``samplers:``, else 'random'."""
+    blocks = _sampler_blocks(data)
+    if "sampler" not in data and blocks:
+        if len(blocks) > 1:
+            raise _where(data, "samplers", "samplers").error(
+                f"several samplers have settings ({one_of(blocks)}): choose the one to run "
+                f"with 'sampler: NAME' (or --sampler NAME)")
+        only = next(iter(blocks.values()))
+        return SamplerChoice(only.name, MarkedDict(origin=(only.where.file, only.where.line)),
+                             only.where, blocks)
     value = data.get("sampler", "random")
     where = _where(data, "sampler", "sampler")
     if isinstance(value, str):
-        return SamplerChoice(value, MarkedDict(origin=(where.file, where.line)), where)
+        return SamplerChoice(value, MarkedDict(origin=(where.file, where.line)), where, blocks)
     if not isinstance(value, MarkedDict) or not isinstance(value.get("name"), str):
         raise where.error("expected a sampler name or a mapping with 'name:' and its options")
     options = MarkedDict({k: v for k, v in value.items() if k != "name"}, origin=value.origin)
     options.marks = {k: m for k, m in value.marks.items() if k != "name"}
-    return SamplerChoice(value["name"], options, _where(value, "name", "sampler.name"))
+    return SamplerChoice(value["name"], options, _where(value, "name", "sampler.name"), blocks)
 
 
 def _output(data: MarkedDict, source: Path) -> OutputConfig:
@@ -368,10 +466,13 @@ def _string_list(data: MarkedDict, key: str) -> list[str]:
     return list(value)
 
 
-def load_config(path: str | Path) -> RunConfig:
-    """Read, merge and validate a run file. Raises `ConfigError` on any problem."""
+def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConfig:
+    """Read, merge and validate a run file, with command-line ``overrides`` applied on top.
+    Raises `ConfigError` on any problem."""
     source = Path(path)
     data = load_with_includes(source)
+    for override in overrides:
+        data = override.apply(data)
     _check_keys(data, TOP_KEYS, "", "a run file")
     if "likelihoods" not in data:
         raise ConfigError("missing 'likelihoods:' (the log-likelihood terms to add up)",
@@ -383,6 +484,12 @@ def load_config(path: str | Path) -> RunConfig:
     if isinstance(floor, bool) or not isinstance(floor, int | float):
         raise _where(data, "invalid_loglike", "invalid_loglike").error(
             f"expected a number, got {floor!r}")
+    skip_below = data.get("skip_below")
+    if skip_below is not None and (isinstance(skip_below, bool)
+                                   or not isinstance(skip_below, int | float)
+                                   or not math.isfinite(skip_below)):
+        raise _where(data, "skip_below", "skip_below").error(
+            f"expected a finite number (a log-likelihood, e.g. -50), got {skip_below!r}")
     errors = data.get("provider_errors", "invalidate")
     if errors not in ("invalidate", "raise"):
         raise _where(data, "provider_errors", "provider_errors").error(
@@ -390,12 +497,15 @@ def load_config(path: str | Path) -> RunConfig:
     model = data.get("model", "")
     if not isinstance(model, str):
         raise _where(data, "model", "model").error(f"expected a string, got {model!r}")
+    observables = _string_list(data, "observables")
     return RunConfig(
         source=source, data=plain(data), space=_parameters(data),
-        likelihoods=_named_entries(data["likelihoods"], data, "likelihoods"),
+        likelihoods=_named_entries(data["likelihoods"], data, "likelihoods",
+                                   may_be_empty=bool(observables)),
         sampler=_sampler(data), output=_output(data, source), model=model,
-        observables=_string_list(data, "observables"), rules=_rules(data),
+        observables=observables, rules=_rules(data),
         prefer=Preference(_string_list(data, "prefer"), _where(data, "prefer", "prefer"))
         if "prefer" in data else None, seed=seed,
         modules=_string_list(data, "modules"), invalid_loglike=float(floor),
-        provider_errors=errors)
+        skip_below=None if skip_below is None else float(skip_below),
+        provider_errors=errors, overrides=list(overrides))

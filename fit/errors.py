@@ -25,10 +25,24 @@ class ConfigError(FitError):
     def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
                  key: str | None = None):
         self.file, self.line, self.key, self.detail = file, line, key, message
-        where = ""
-        if file:
-            where = f"{file}:{line}: " if line else f"{file}: "
-        super().__init__(f"{where}{key + ': ' if key else ''}{message}")
+        super().__init__(f"{_location(file, line, key)}{message}")
+
+
+#: the ``file`` of a value given on the command line rather than in a YAML file
+COMMAND_LINE_SET, COMMAND_LINE_SAMPLER = "--set", "--sampler"
+
+
+def _location(file: str | None, line: int | None, key: str | None) -> str:
+    """``FILE:LINE: KEY: `` for YAML files; ``--set KEY: `` and ``--sampler: `` for values
+    given on the command line (which have no line)."""
+    if file == COMMAND_LINE_SET:
+        return f"{file} {key}: " if key else f"{file}: "
+    if file == COMMAND_LINE_SAMPLER:
+        return f"{file}: "
+    where = ""
+    if file:
+        where = f"{file}:{line}: " if line else f"{file}: "
+    return f"{where}{key + ': ' if key else ''}"
 
 
 class ResolutionError(FitError):

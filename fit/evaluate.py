@@ -2,9 +2,13 @@
 
 Each capability is computed once per point (vectorised providers once per
 batch). Likelihood terms run one after another in an adaptive order, the cheap
-and often-failing first, and a point leaves the batch as soon as it is invalid
-or a term gives log L = -inf, so the expensive providers run only for points
-that can still matter.
+and often-failing first, and a point leaves the batch as soon as it is invalid,
+a term gives log L = -inf, or (with ``skip_below``) the sum of its terms so far
+falls below a threshold, so the expensive providers run only for points that can
+still matter. Such a hopeless point keeps the partial sum as its log L and names
+the last term computed (``skipped_after``); its remaining terms are NaN. With
+terms written as -Delta chi^2/2 (each at most 0) the partial sum is an upper
+bound of the full log L, so nothing above the threshold is lost.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ class PointBatch:
 
     ``loglike`` is the total given to the sampler: the sum of the terms, or the
     floor for invalid points (and for totals below the floor). Terms and
-    observables that were not computed for a point are NaN.
+    observables that were not computed for a point are NaN. ``skipped_after``
+    names the last term computed for a point that skipped the others because its
+    log L fell below ``skip_below`` (empty for every other point).
     """
 
     params: dict[str, np.ndarray]
@@ -45,6 +51,11 @@ class PointBatch:
     terms: dict[str, np.ndarray] = field(default_factory=dict)
     observables: dict[str, np.ndarray] = field(default_factory=dict)
     timing: dict[str, np.ndarray] = field(default_factory=dict)
+    skipped_after: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.skipped_after is None:
+            self.skipped_after = np.full(len(self.loglike), "", dtype=object)
 
     def __len__(self) -> int:
         return len(self.loglike)
@@ -79,7 +90,8 @@ class PointBatch:
             code=np.concatenate([b.code for b in batches]),
             reason=np.concatenate([b.reason for b in batches]),
             terms=join("terms", math.nan), observables=join("observables", math.nan),
-            timing=join("timing", 0.0))
+            timing=join("timing", 0.0),
+            skipped_after=np.concatenate([b.skipped_after for b in batches]))
 
 
 @dataclass
@@ -109,6 +121,8 @@ class _Pass:
         self.cache[ALL_PARAMETERS] = dict(params)
         self.valid = np.ones(n, dtype=bool)
         self.excluded = np.zeros(n, dtype=bool)         # a term gave -inf
+        self.partial = np.zeros(n)                      # sum of the terms computed so far
+        self.skipped_after = np.full(n, "", dtype=object)
         self.code = np.full(n, "", dtype=object)
         self.reason = np.full(n, "", dtype=object)
         self.terms: dict[str, np.ndarray] = {}
@@ -144,10 +158,11 @@ class _Pass:
 class Evaluator:
     """Computes likelihood terms and observables for batches of parameter points."""
 
-    def __init__(self, graph: Graph, *, floor: float = -1e100,
+    def __init__(self, graph: Graph, *, floor: float = -1e100, skip_below: float | None = None,
                  provider_errors: str = "invalidate", record: list[str] | None = None):
         self.graph = graph
         self.floor = floor
+        self.skip_below = skip_below
         self.raise_errors = provider_errors == "raise"
         self.record = record
         self.order = list(graph.terms)
@@ -164,16 +179,16 @@ class Evaluator:
         if bad.any():
             names = [k for k, v in params.items() if not np.isfinite(v).all()]
             state.invalidate(bad, "parameter", f"parameter(s) {', '.join(names)} not finite")
-        for term in self.order:
+        for i, term in enumerate(self.order):
             if state.alive.size == 0:
                 break
-            self._run_term(term, state)
+            self._run_term(term, state, last=i == len(self.order) - 1)
         survivors = state.alive
         for obs in self.graph.observables:
             if state.alive.size == 0:
                 break
             self._compute(self.graph.closures[obs], state)
-        total = np.full(n, -math.inf)
+        total = np.where(state.skipped_after != "", state.partial, -math.inf)
         if survivors.size:
             total[survivors] = sum((state.terms[t][survivors] for t in self.graph.terms),
                                    start=np.zeros(survivors.size))
@@ -182,9 +197,10 @@ class Evaluator:
         self.order.sort(key=lambda t: self.stats[t].priority())
         return PointBatch(params=params, loglike=loglike, valid=state.valid, code=state.code,
                           reason=state.reason, terms=state.terms,
-                          observables=state.observables, timing=state.timing)
+                          observables=state.observables, timing=state.timing,
+                          skipped_after=state.skipped_after)
 
-    def _run_term(self, term: str, state: _Pass) -> None:
+    def _run_term(self, term: str, state: _Pass, last: bool) -> None:
         entered = state.alive.size
         before = sum(float(t.sum()) for t in state.timing.values())
         self._compute(self.graph.closures[term], state)
@@ -198,6 +214,13 @@ class Evaluator:
             if excluded.any():
                 state.excluded[state.alive[excluded]] = True
                 state.remove(excluded)
+                values = values[~excluded]
+            if self.skip_below is not None and not last and state.alive.size:
+                state.partial[state.alive] += values
+                hopeless = state.partial[state.alive] < self.skip_below
+                if hopeless.any():
+                    state.skipped_after[state.alive[hopeless]] = term
+                    state.remove(hopeless)
         stats = self.stats[term]
         stats.entered += entered
         stats.failed += entered - state.alive.size

@@ -38,6 +38,8 @@ def _type_hints(target: Callable) -> dict[str, Any]:
 def _accepts(hint: Any, value: Any) -> bool:
     """Whether a YAML value fits a simple type hint (unknown hints accept anything)."""
     origin = typing.get_origin(hint)
+    if origin is typing.Literal:
+        return value in typing.get_args(hint) and not isinstance(value, bool)
     if origin in (typing.Union, UnionType):
         return any(_accepts(h, value) for h in typing.get_args(hint))
     if hint is type(None):
@@ -53,15 +55,19 @@ def _accepts(hint: Any, value: Any) -> bool:
 
 
 def _hint_name(hint: Any) -> str:
+    if typing.get_origin(hint) is typing.Literal:
+        return one_of(str(choice) for choice in typing.get_args(hint))
     return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
 
 
 def bind_options(target: Callable, options: Mapping[str, Any] | None, *, what: str,
-                 where: tuple[str, int] = ("", 0), key: str = "") -> dict[str, Any]:
+                 where: tuple[str, int] = ("", 0), key: str = "",
+                 complete: bool = True) -> dict[str, Any]:
     """Check YAML ``options`` against ``target``'s keyword-only arguments.
 
     Returns the options as keyword arguments. Unknown names, missing required
-    options and wrong types raise `ConfigError` naming ``what`` and the key.
+    options (unless ``complete`` is false: a part of the options, checked on its own)
+    and wrong types raise `ConfigError` naming ``what`` and the key.
     """
     marks = getattr(options, "marks", {})  # (file, line) of each key, from the YAML reader
     options = dict(options or {})
@@ -81,7 +87,7 @@ def bind_options(target: Callable, options: Mapping[str, Any] | None, *, what: s
                               f"{type(value).__name__} {value!r}", **located)
     missing = [n for n, p in declared.items() if p.default is inspect.Parameter.empty
                and n not in options]
-    if missing:
+    if missing and complete:
         raise ConfigError(f"{what} needs option(s) {', '.join(missing)}", file=file, line=line,
                           key=key or None)
     yaml_dirs = {n: Path(marks.get(n, (file, line))[0] or ".").parent for n in options}

@@ -2,7 +2,7 @@
 
 Layout (one 1-D dataset per quantity, one entry per point, all of equal length):
 
-    /point/id, valid, code, reason, rank, loglike, time
+    /point/id, valid, code, reason, rank, loglike, time, skipped_after
     /parameters/<name>        every parameter (sampled, fixed, derived)
     /cube/<name>              unit-cube coordinate of each sampled parameter
     /loglike/<term>           each likelihood term (NaN where not computed)
@@ -91,11 +91,13 @@ class RunWriter:
 
     @classmethod
     def resume(cls, path: Path, physics_hash: str, *, force: bool = False,
-               flush_seconds: float = 2.0, config_text: str | None = None) -> RunWriter:
+               flush_seconds: float = 2.0, config_text: str | None = None,
+               note: dict[str, Any] | None = None) -> RunWriter:
         """Reopen a file to append to it, after checking it belongs to the same run.
 
         Each resume is logged in the ``resumes`` attribute (time, first point id,
-        hash; and the YAML when a forced resume changed the physics).
+        hash, the entries of ``note`` such as the sampler and its options; and the YAML
+        when a forced resume changed the physics).
         """
         path = Path(path)
         if not path.exists():
@@ -115,11 +117,11 @@ class RunWriter:
                 resumes = json.loads(f.attrs.get("resumes", "[]"))
                 entry = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                          "first_id": int(ids.max()) + 1 if len(ids) else 0,
-                         "physics_hash": physics_hash}
+                         "physics_hash": physics_hash, **(note or {})}
                 if old != physics_hash and config_text is not None:
                     entry["config"] = config_text  # what the points from first_id on used
                 resumes.append(entry)
-                f.attrs["resumes"] = json.dumps(resumes)
+                f.attrs["resumes"] = json.dumps(resumes, default=str)
         except OSError as exc:
             raise OutputError(f"cannot open {path} to resume: {exc}") from None
         state = ResumeState(n_points=len(ids), next_id=int(ids.max()) + 1 if len(ids) else 0)
@@ -138,6 +140,7 @@ class RunWriter:
             "point/valid": np.array(batch.valid), "point/code": batch.code.astype(object),
             "point/reason": batch.reason.astype(object), "point/rank": np.array(rank),
             "point/loglike": np.array(batch.loglike), "point/time": batch.time,
+            "point/skipped_after": batch.skipped_after.astype(object),
         }
         for group, data in (("parameters", batch.params), ("loglike", batch.terms),
                             ("observables", batch.observables), ("timing", batch.timing),

@@ -31,6 +31,12 @@ class Prior(ABC):
         """Parameter values for unit-cube coordinates u (any shape)."""
 
     @abstractmethod
+    def to_cube(self, x: np.ndarray) -> np.ndarray:
+        """Unit-cube coordinates of parameter values x: the inverse of `transform` (the prior's
+        cumulative distribution), continued beyond the support so that values outside it
+        fall outside [0, 1] (NaN where the continuation has no meaning)."""
+
+    @abstractmethod
     def log_density(self, x: np.ndarray) -> np.ndarray:
         """Normalised log prior density at x; -inf outside the support."""
 
@@ -47,6 +53,9 @@ class Uniform(Prior):
 
     def transform(self, u: np.ndarray) -> np.ndarray:
         return self.low + (self.high - self.low) * u
+
+    def to_cube(self, x: np.ndarray) -> np.ndarray:
+        return (np.asarray(x, dtype=float) - self.low) / (self.high - self.low)
 
     def log_density(self, x: np.ndarray) -> np.ndarray:
         inside = (x >= self.low) & (x <= self.high)
@@ -66,6 +75,11 @@ class LogUniform(Prior):
 
     def transform(self, u: np.ndarray) -> np.ndarray:
         return self.low * np.exp(u * math.log(self.high / self.low))
+
+    def to_cube(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x > 0, np.log(x / self.low), np.nan) / math.log(self.high / self.low)
 
     def log_density(self, x: np.ndarray) -> np.ndarray:
         inside = (x >= self.low) & (x <= self.high)
@@ -103,6 +117,16 @@ class Gaussian(Prior):
         a = (self.low - self.mean) / self.sigma
         b = (self.high - self.mean) / self.sigma
         return stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sigma)
+
+    def to_cube(self, x: np.ndarray) -> np.ndarray:
+        z = (np.asarray(x, dtype=float) - self.mean) / self.sigma
+        a = (self.low - self.mean) / self.sigma
+        b = (self.high - self.mean) / self.sigma
+        if a > 0:  # both bounds in the upper tail: survival functions keep the precision
+            upper, lower = special.ndtr(-a), special.ndtr(-b)
+            return (upper - special.ndtr(-z)) / (upper - lower)
+        lower, upper = special.ndtr(a), special.ndtr(b)
+        return (special.ndtr(z) - lower) / (upper - lower)
 
     def log_density(self, x: np.ndarray) -> np.ndarray:
         z = (x - self.mean) / self.sigma
@@ -175,15 +199,26 @@ class ParameterSpace:
 
     def complete(self, values: dict[str, np.ndarray], n: int | None = None
                  ) -> dict[str, np.ndarray]:
-        """Add fixed and derived parameters to a dict of ``n`` points' sampled parameters."""
+        """Add fixed and derived parameters to a dict of ``n`` points' sampled parameters.
+
+        Fixed or derived parameters already in ``values`` (given points) keep their values;
+        derived ones are computed from the values of the others, given or not. The result
+        lists every parameter in the order of `names`."""
         if n is None:
             n = len(next(iter(values.values()))) if values else 1
         values = dict(values)
         for p in self.fixed:
-            values[p.name] = np.full(n, p.value)
+            values.setdefault(p.name, np.full(n, p.value))
         for d in self.derived:
-            values[d.name] = np.broadcast_to(d.expression(values), (n,)).astype(float)
-        return values
+            if d.name not in values:
+                values[d.name] = np.broadcast_to(d.expression(values), (n,)).astype(float)
+        return {name: values[name] for name in self.names}
+
+    def to_cube(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """Unit-cube coordinates, shape (n, ndim), of the sampled parameters in ``values``
+        (outside [0, 1] for values outside the prior's support; see `Prior.to_cube`)."""
+        return np.column_stack([p.to_cube(values[p.name]) for p in self.sampled]) \
+            if self.sampled else np.zeros((len(next(iter(values.values()), [])), 0))
 
     def log_prior(self, x: np.ndarray) -> np.ndarray:
         """Log prior density of sampled-parameter points, shape (n, ndim) -> (n,)."""

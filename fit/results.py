@@ -3,7 +3,7 @@
     >>> from fit.results import load
     >>> r = load("runs/gaussian/gaussian.h5")
     >>> r.parameters["x1"], r.loglike, r.terms["gaussian"], r.valid
-    >>> df = r.to_pandas()          # one column per dataset, 'group/name'
+    >>> df = r.to_pandas()          # one column per scalar, 'group/name' (matrices: S11 ...)
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,24 +72,38 @@ class Results:
         """How many points each invalidation code removed."""
         return Counter(str(c) for c in self.point["code"][~self.valid])
 
-    def columns(self) -> dict[str, np.ndarray]:
-        """Every 1-D dataset as ``'group/name'`` -> array (multi-dimensional ones flattened)."""
-        out: dict[str, np.ndarray] = {f"point/{k}": v for k, v in self.point.items()}
+    def datasets(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(``'group/name'``, array) of every per-point dataset, in the file's order."""
+        for name, values in self.point.items():
+            yield f"point/{name}", values
         for group in GROUPS:
-            for name, values in getattr(self, "terms" if group == "loglike" else group).items():
-                if values.ndim == 1:
-                    out[f"{group}/{name}"] = values
-                else:
-                    flat = values.reshape(len(values), -1)
-                    for j in range(flat.shape[1]):
-                        out[f"{group}/{name}[{j}]"] = flat[:, j]
-        return out
+            yield from ((f"{group}/{name}", values) for name, values
+                        in getattr(self, "terms" if group == "loglike" else group).items())
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every scalar per point as ``'group/name'`` -> array; a matrix gives one column per
+        entry (`entries`: ``observables/spectrum/S11`` ...)."""
+        return {column: values for name, data in self.datasets()
+                for column, values in entries(name, data)}
 
     def to_pandas(self) -> Any:
         """A pandas DataFrame with one column per dataset (needs pandas)."""
         import pandas as pd
 
         return pd.DataFrame(self.columns())
+
+
+def entries(name: str, values: np.ndarray) -> Iterator[tuple[str, np.ndarray]]:
+    """One column per scalar: a matrix ``S`` of shape (n, 3, 3) gives ``S11`` ... ``S33``
+    (1-based, as SLHA numbers mixing matrices; ``S_1_10`` once an index passes 9)."""
+    if values.ndim == 1:
+        yield name, values
+        return
+    shape = values.shape[1:]
+    separator = "" if max(shape) <= 9 else "_"
+    for index in np.ndindex(*shape):
+        suffix = separator.join(str(i + 1) for i in index)
+        yield f"{name}{separator}{suffix}", values[(slice(None), *index)]
 
 
 def _decode(values: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import logging
 import secrets
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 import h5py
 
 from . import samplers
-from .config import RunConfig, load_config
+from .config import Override, RunConfig, load_config
 from .errors import FitError, RunInterrupted
 from .evaluate import Evaluator
 from .graph import Graph, resolve
@@ -46,17 +46,21 @@ class Prepared:
         c = self.config
         return "\n".join([
             f"run file: {c.source}", f"model: {c.model or '-'}",
+            *([f"command-line overrides: {' '.join(map(str, c.overrides))}"]
+              if c.overrides else []),
             self.graph.describe(), "",
             f"sampler: {c.sampler.name} {self.sampler_options or ''}".rstrip(),
             f"output: {c.output.path}",
         ])
 
 
-def prepare(path: str | Path, registry: Registry = REGISTRY) -> Prepared:
-    """Validate a run file and resolve its graph; raises `FitError` subclasses."""
-    config = load_config(path)
+def prepare(path: str | Path, registry: Registry = REGISTRY,
+            overrides: Sequence[Override] = ()) -> Prepared:
+    """Validate a run file (with command-line ``overrides`` applied) and resolve its graph;
+    raises `FitError` subclasses."""
+    config = load_config(path, overrides)
     registry.discover(config.modules, base=config.source.parent)
-    function, options = samplers.choose(config.sampler)
+    function, options = samplers.choose(config.sampler, config.space)
     return Prepared(config, resolve(config, registry), function, options)
 
 
@@ -77,6 +81,7 @@ def _attributes(prepared: Prepared, seed: int) -> dict[str, Any]:
         "invalid_loglike": c.invalid_loglike, "terms": json.dumps(prepared.graph.terms),
         "sampled_parameters": json.dumps(c.space.sampled_names),
         "labels": json.dumps(c.space.labels()), "versions": json.dumps(versions()),
+        "overrides": json.dumps([str(o) for o in c.overrides]),
     }
 
 
@@ -86,7 +91,10 @@ def _open_output(prepared: Prepared, path: Path, *, seed: int | None, resume: bo
     flush = config.output.flush_seconds
     if resume:
         writer = RunWriter.resume(path, config.physics_hash(), force=force, flush_seconds=flush,
-                                  config_text=config.yaml_text())
+                                  config_text=config.yaml_text(),
+                                  note={"sampler": config.sampler.name,
+                                        "sampler_options": prepared.sampler_options,
+                                        "overrides": [str(o) for o in config.overrides]})
         with h5py.File(path, "r") as f:
             stored_seed = int(f.attrs.get("seed", 0))
         return writer, seed if seed is not None else stored_seed
@@ -98,13 +106,15 @@ def _open_output(prepared: Prepared, path: Path, *, seed: int | None, resume: bo
 
 def run(path: str | Path, *, output: str | Path | None = None, seed: int | None = None,
         resume: bool = False, overwrite: bool = False, force: bool = False,
-        registry: Registry = REGISTRY) -> Path:
-    """Run the scan a YAML file describes; returns the path of the HDF5 output."""
+        overrides: Sequence[Override] = (), registry: Registry = REGISTRY) -> Path:
+    """Run the scan a YAML file describes (with command-line ``overrides``); returns the path
+    of the HDF5 output."""
     comm = world()
     rank = rank_of(comm)
-    prepared = prepare(path, registry)
+    prepared = prepare(path, registry, overrides)
     config = prepared.config
     out = output_path(config, output)
+    _refuse_reading_own_output(prepared, out)
     seed = seed if seed is not None else config.seed
     writer, error, state = None, None, None
     if rank == 0:
@@ -123,7 +133,7 @@ def run(path: str | Path, *, output: str | Path | None = None, seed: int | None 
                  size_of(comm), config.sampler.name, seed,
                  f", resuming after {state.n_points} points" if resume else "")
     evaluator = Evaluator(prepared.graph, floor=config.invalid_loglike,
-                          provider_errors=config.provider_errors,
+                          skip_below=config.skip_below, provider_errors=config.provider_errors,
                           record=config.output.observables)
     total = prepared.sampler_options.get("n_points")
     progress = Progress(total, done=state.n_points) if rank == 0 else None
@@ -142,6 +152,15 @@ def run(path: str | Path, *, output: str | Path | None = None, seed: int | None 
     if progress is not None:
         log.info("done: %s; output %s", progress.line(), out)
     return out
+
+
+def _refuse_reading_own_output(prepared: Prepared, out: Path) -> None:
+    """A sampler that reads a file (the points of an earlier run) must not read the output
+    it is about to create or overwrite."""
+    for name, value in prepared.sampler_options.items():
+        if isinstance(value, Path) and value.resolve() == out.resolve():
+            raise prepared.config.sampler.where_of(name).error(
+                f"{value} is this run's own output; write the run elsewhere (--output)")
 
 
 def _handle_signals(scan: samplers.Scan) -> Callable[[], None]:

@@ -121,27 +121,103 @@ def _check_duplicate_keys(node: yaml.Node, filename: str, path: str) -> None:
             _check_duplicate_keys(item, filename, f"{path}[{i}]")
 
 
-def _new_prior(path: str, base: MarkedDict, override: MarkedDict) -> bool:
-    """A parameter entry that changes the kind of prior replaces the old entry whole: a
-    uniform prior must not inherit a base file's gaussian 'mean' and 'sigma'."""
-    return (path == "parameters" and "prior" in override
-            and override["prior"] != base.get("prior"))
+def _is_parameter(path: str) -> bool:
+    return path.startswith("parameters.") and path.count(".") == 1
+
+
+def _marked(values: dict[str, Any], mark: tuple[str, int]) -> MarkedDict:
+    out = MarkedDict(values, origin=mark)
+    out.marks = dict.fromkeys(values, mark)
+    return out
+
+
+def expanded(path: str, value: Any, mark: tuple[str, int]) -> Any:
+    """A shorthand entry in its mapping form, so that a mapping can merge onto it: the
+    sampler ``NAME`` is ``{name: NAME}``; a parameter ``[low, high]`` is ``{prior: uniform,
+    range: [low, high]}`` and a number ``{prior: fixed, value: x}``. Anything else as is."""
+    if path == "sampler" and isinstance(value, str):
+        return _marked({"name": value}, mark)
+    if _is_parameter(path) and isinstance(value, list):
+        return _marked({"prior": "uniform", "range": value}, mark)
+    if _is_parameter(path) and isinstance(value, int | float) and not isinstance(value, bool):
+        return _marked({"prior": "fixed", "value": value}, mark)
+    return value
+
+
+def prior_kind(entry: MarkedDict) -> Any:
+    """The kind of prior of a parameter entry, also where it is implied by ``expr:`` or
+    ``value:`` (as the run file's reader infers it)."""
+    if "prior" in entry:
+        return entry["prior"]
+    return "derived" if "expr" in entry else "fixed" if "value" in entry else None
+
+
+def _replaces(path: str, old: MarkedDict, new: MarkedDict) -> bool:
+    """Whether ``new`` replaces ``old`` whole instead of merging onto it: a parameter entry
+    naming another kind of prior (a uniform prior must not inherit a Gaussian's ``mean``),
+    and a sampler entry naming another sampler (dynesty must not inherit random's
+    ``n_points``)."""
+    if _is_parameter(path):
+        return "prior" in new and new["prior"] != prior_kind(old)
+    if path == "sampler":
+        return "name" in new and new["name"] != old.get("name")
+    return False
 
 
 def merge(base: MarkedDict, override: MarkedDict, path: str = "") -> MarkedDict:
     """Deep-merge two mappings: keys of ``override`` win; nested mappings merge (but see
-    `_new_prior`); lists replace."""
+    `_replaces`; shorthand entries are `expanded` first); lists replace."""
     out = MarkedDict(base, origin=override.origin)
     out.marks = dict(base.marks)
     for key, value in override.items():
+        child = f"{path}.{key}" if path else key
         old = out.get(key)
+        if key in base:
+            value = expanded(child, value, override.mark(key))
+            if isinstance(value, MarkedDict):
+                old = expanded(child, old, base.mark(key))
         if (isinstance(value, MarkedDict) and isinstance(old, MarkedDict)
-                and not _new_prior(path, old, value)):
-            out[key] = merge(old, value, f"{path}.{key}" if path else key)
+                and not _replaces(child, old, value)):
+            out[key] = merge(old, value, child)
         else:
             out[key] = value
         out.marks[key] = override.mark(key)
     return out
+
+
+def parse_value(text: str, label: str, key: str) -> Any:
+    """A value given on the command line, read as YAML (``[2, 10]``, ``1e-4``, ``{a: 1}``);
+    its mappings and lists are marked as coming from ``label`` (e.g. ``--set``)."""
+    loader = _make_loader(label)(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _check_duplicate_keys(node, label, key)
+        return loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc.problem}", file=label, key=key) from None
+    finally:
+        loader.dispose()
+
+
+def set_value(data: MarkedDict, keys: list[str], value: Any, label: str) -> MarkedDict:
+    """``data`` with ``value`` at the dotted path ``keys``, merged as an including file that
+    held only that value would be (`merge`); mappings on the way are created where missing.
+    The keys on the path are marked ``label``: an error about a mapping the override
+    changed (a missing option, options that do not fit together) names the override."""
+    node: Any = data
+    for depth, key in enumerate(keys[:-1]):
+        path = ".".join(keys[:depth + 1])
+        child = node.get(key) if isinstance(node, MarkedDict) else None
+        child = expanded(path, child, node.mark(key)) if child is not None else None
+        if child is not None and not isinstance(child, MarkedDict):
+            raise ConfigError(f"'{path}' is {plain(child)!r} in the run file, not a mapping; "
+                              f"set it whole: --set {path}=...", file=label, key=".".join(keys))
+        node = child
+    patch: Any = value
+    for key in reversed(keys):
+        patch = _marked({key: patch}, (label, 0))
+    return merge(data, patch)
 
 
 def load_with_includes(path: str | Path, _stack: tuple[Path, ...] = ()) -> MarkedDict:

@@ -186,6 +186,57 @@ def test_cheap_failing_term_moves_first_and_spares_the_expensive_one(registry, w
     assert np.isnan(second.terms["expensive"][x >= 0.1]).all()
 
 
+def test_hopeless_points_skip_the_remaining_terms(registry, write_yaml):
+    """With skip_below, a point whose log L so far is below it skips the expensive term:
+    it keeps the partial sum, names the term it stopped after, and the skipped term is NaN
+    (not 0); points above the threshold get every term, as without skip_below."""
+    calls = {"slow": 0}
+
+    @likelihood("slow_term", vectorised=True)
+    def slow_term(x):
+        calls["slow"] += len(x)
+        return -0.5 * x**2
+
+    @likelihood("steep", vectorised=True)
+    def steep(x):
+        return -100.0 * x
+
+    text = """
+        parameters: {{x: [0, 1]}}
+        likelihoods: [steep, slow_term]
+        {skip}
+        """
+    ev, config = evaluator_for(write_yaml(text.format(skip="skip_below: -50"), "a.yaml"),
+                               registry, skip_below=-50.0)
+    assert config.skip_below == -50.0
+    x = np.array([0.1, 0.3, 0.6, 0.9])
+    batch = ev({"x": x})
+    assert calls["slow"] == 2                       # only x = 0.1, 0.3 reach the slow term
+    assert batch.skipped_after.tolist() == ["", "", "steep", "steep"]
+    assert np.isnan(batch.terms["slow_term"][2:]).all()
+    np.testing.assert_allclose(batch.loglike[2:], -100.0 * x[2:])     # the partial sums
+    assert batch.valid.all()
+    full, _ = evaluator_for(write_yaml(text.format(skip=""), "b.yaml"), registry)
+    reference = full({"x": x})
+    np.testing.assert_allclose(batch.loglike[:2], reference.loglike[:2])
+    assert (reference.skipped_after == "").all()
+    # the upper bound: the full log L of a skipped point is below its partial sum
+    assert (reference.loglike[2:] <= batch.loglike[2:]).all()
+
+
+@pytest.mark.parametrize("value", ["'-50'", ".nan", "-.inf", "true"])
+def test_skip_below_must_be_a_finite_number(write_yaml, value):
+    from fit.errors import ConfigError
+
+    path = write_yaml(f"""
+        parameters: {{x: [0, 1]}}
+        likelihoods: [steep]
+        skip_below: {value}
+        """)
+    with pytest.raises(ConfigError, match=r"skip_below.*expected a finite number"):
+        load_config(path)
+
+
 def test_wrong_number_of_values_is_an_error_naming_the_provider(registry, write_yaml):
     @likelihood("short", vectorised=True)
     def short(x):

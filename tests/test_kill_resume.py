@@ -46,7 +46,7 @@ def slow_toy(x, y, *, delay: float = 0.001, centre: float = 0.0) -> float:
     return -0.5 * ((x - centre) ** 2 + (y - centre) ** 2)
 '''
 
-POINT_COLUMNS = {"id", "valid", "code", "reason", "rank", "loglike", "time"}
+POINT_COLUMNS = {"id", "valid", "code", "reason", "rank", "loglike", "time", "skipped_after"}
 STARTUP_TIMEOUT = 30.0  # seconds for a subprocess to write its first points
 
 

@@ -130,20 +130,20 @@ def test_higgs_ordering_independent_of_pdg_labels(reference):
 
 def test_low_energy_and_dark_matter(reference):
     expected = {
-        "bsg": 3.78226189e-04,            # line 126: LOWEN 1, BR(b -> s gamma)
-        "DeltaMd": 5.12289430e-01,        # line 130: LOWEN 2 [ps^-1]
-        "DeltaMs": 1.80761187e01,         # line 134: LOWEN 3 [ps^-1]
-        "Bsmumu": 3.53421638e-09,         # line 138: LOWEN 4
-        "Btaunu": 1.06716119e-04,         # line 142: LOWEN 5
+        "br_bsgamma": 3.78226189e-04,     # line 126: LOWEN 1, BR(b -> s gamma)
+        "delta_md": 5.12289430e-01,       # line 130: LOWEN 2 [ps^-1]
+        "delta_ms": 1.80761187e01,        # line 134: LOWEN 3 [ps^-1]
+        "br_bsmumu": 3.53421638e-09,      # line 138: LOWEN 4
+        "br_btaunu": 1.06716119e-04,      # line 142: LOWEN 5
         "delta_amu": 2.44714406e-10,      # line 201: LOWEN 6, Del_a_mu
-        "relic_density": 1.45365133e-03,  # line 208: LOWEN 10, Omega h^2
+        "omega_h2": 1.45365133e-03,  # line 208: LOWEN 10, Omega h^2
     }
     for capability, value in expected.items():
         provider = REGISTRY.by_name[f"nmssmtools_{capability}"].target()
         assert provider(nmssmtools_output=reference) == pytest.approx(value, rel=1e-9)
-    dd = {"sigma_SI_p": 6.73821229e-11,   # line 228: LOWEN 20, sigma_p^SI [pb]
-          "sigma_SD_n": 3.32034598e-04,   # line 230: LOWEN 30, sigma_n^SD [pb]
-          "sigma_SD_p": 4.34232372e-04}   # line 232: LOWEN 40, sigma_p^SD [pb]
+    dd = {"sigma_si_p": 6.73821229e-11,   # line 228: LOWEN 20, sigma_p^SI [pb]
+          "sigma_sd_n": 3.32034598e-04,   # line 230: LOWEN 30, sigma_n^SD [pb]
+          "sigma_sd_p": 4.34232372e-04}   # line 232: LOWEN 40, sigma_p^SD [pb]
     for capability, value in dd.items():
         assert nt.direct_detection(reference, capability) == pytest.approx(value, rel=1e-9)
     # no sigma_n^SI in NMSSMTools' output: the proton value, or an invalid point
@@ -154,7 +154,9 @@ def test_low_energy_and_dark_matter(reference):
 
 def test_higgs_couplings(reference):
     k = nt.higgs_couplings(reference)
-    assert set(k) == {f"{n}_{i}" for n in ("ku", "kd", "kV", "kg", "kgamma") for i in (1, 2, 3)}
+    names = ("ku", "kd", "kb", "ktau", "kg", "kgamma")
+    assert set(k) == ({f"{n}_{i}" for n in (*names, "kV") for i in (1, 2, 3)}
+                      | {f"{n}_a{j}" for n in names for j in (1, 2)})
     assert k["ku_1"] == pytest.approx(3.39512356e-01)     # line 343: REDCOUP 1 1
     assert k["kd_1"] == pytest.approx(7.32757823e-01)     # line 344: REDCOUP 1 2
     assert k["kV_1"] == pytest.approx(3.56566018e-01)     # line 347: REDCOUP 1 5
@@ -164,6 +166,10 @@ def test_higgs_couplings(reference):
     assert k["ku_3"] == pytest.approx(-2.25490471e-01)    # line 359: REDCOUP 3 1
     assert k["kd_3"] == pytest.approx(4.66772004e00)      # line 360: REDCOUP 3 2
     assert k["kgamma_3"] == pytest.approx(1.67119659e00)  # line 365: REDCOUP 3 7
+    assert k["kb_2"] == pytest.approx(8.57162571e-01)     # line 353: REDCOUP 2 3
+    assert k["ktau_2"] == pytest.approx(8.57442660e-01)   # line 354: REDCOUP 2 4
+    assert k["kd_a1"] == pytest.approx(-2.57575269e-01)   # line 368: REDCOUP 4 2
+    assert k["kgamma_a2"] == pytest.approx(1.99775840e00)  # line 381: REDCOUP 5 7
 
 
 def test_quirks_of_the_file_are_handled(reference):
@@ -225,7 +231,7 @@ def test_wrapper_runs_the_program_in_scratch(installation, tmp_path):
     out = tools(params=POINT)
     card = parse_slha((tools.workdir / "inp").read_text()).doc
     assert card.blocks["EXTPAR"][61] == pytest.approx(0.293622043)
-    assert nt.lowen(out, "relic_density") == pytest.approx(1.45365133e-03)  # line 208
+    assert nt.lowen(out, "omega_h2") == pytest.approx(1.45365133e-03)  # line 208
 
 
 def test_spinfo_error_of_nmssmtools(tmp_path):
@@ -263,9 +269,9 @@ from fit import likelihood
 
 
 @likelihood("toy_relic")
-def toy_relic(relic_density, *, target: float = 0.12, sigma: float = 0.06):
+def toy_relic(omega_h2, *, target: float = 0.12, sigma: float = 0.06):
     '''Gaussian in Omega h^2 (a toy, not the Planck likelihood).'''
-    return -0.5 * ((relic_density - target) / sigma) ** 2
+    return -0.5 * ((omega_h2 - target) / sigma) ** 2
 """
 
 
@@ -276,8 +282,8 @@ def _write_run(tmp_path: Path, options: dict, prefer: bool = False) -> Path:
     module = f"toy_relic_{tmp_path.name}.py"
     (tmp_path / module).write_text(LIKELIHOOD)
     params = "\n".join(f"  {k}: {v!r}" for k, v in POINT.items() if k != "tanb")
-    extractors = ("spectrum", "higgs_couplings", "relic_density", "sigma_SI_p", "sigma_SD_n",
-                  "bsg", "delta_amu")
+    extractors = ("spectrum", "higgs_couplings", "omega_h2", "sigma_si_p", "sigma_sd_n",
+                  "br_bsgamma", "delta_amu")
     rules = "\n".join(f"  {c}: nmssmtools_{c}" for c in extractors)
     if prefer:
         rules = "prefer: [backends.nmssmtools]"
@@ -292,7 +298,7 @@ likelihoods:
 rules:
   nmssmtools_output: {{options: {{{opts}}}}}
 {rules}
-observables: [spectrum, higgs_couplings, sigma_SI_p, sigma_SD_n, bsg, delta_amu,
+observables: [spectrum, higgs_couplings, sigma_si_p, sigma_sd_n, br_bsgamma, delta_amu,
               nmssmtools_constraints]
 sampler: {{name: random, n_points: 3, batch_size: 3}}
 seed: 5
@@ -310,7 +316,7 @@ def test_full_run_writes_the_capabilities(installation, tmp_path, registry, pref
     with h5py.File(out) as f:
         assert f["point/valid"][:].all(), f["point/reason"][:]
         obs = f["observables"]
-        assert np.allclose(obs["relic_density"][:], 1.45365133e-03)      # line 208
+        assert np.allclose(obs["omega_h2"][:], 1.45365133e-03)      # line 208
         assert np.allclose(f["loglike/toy_relic"][:],
                            -0.5 * ((1.45365133e-03 - 0.12) / 0.06) ** 2)
         assert np.allclose(obs["spectrum/mh2"][:], 1.24980733e02)        # line 84
@@ -318,9 +324,9 @@ def test_full_run_writes_the_capabilities(installation, tmp_path, registry, pref
         assert obs["spectrum/N"].shape == (3, 5, 5)
         assert np.allclose(obs["spectrum/N"][:, 4, 0], 9.99706278e-01)   # line 304
         assert np.allclose(obs["higgs_couplings/kV_2"][:], 9.34175610e-01)  # line 355
-        assert np.allclose(obs["sigma_SI_p"][:], 6.73821229e-11)         # line 228
-        assert np.allclose(obs["sigma_SD_n"][:], 3.32034598e-04)         # line 230
-        assert np.allclose(obs["bsg"][:], 3.78226189e-04)                # line 126
+        assert np.allclose(obs["sigma_si_p"][:], 6.73821229e-11)         # line 228
+        assert np.allclose(obs["sigma_sd_n"][:], 3.32034598e-04)         # line 230
+        assert np.allclose(obs["br_bsgamma"][:], 3.78226189e-04)         # line 126
         assert np.allclose(obs["delta_amu"][:], 2.44714406e-10)          # line 201
         assert np.allclose(obs["nmssmtools_constraints/n_violated"][:], 0.0)
         assert f["parameters/tanb"][:].min() >= 4 and f["parameters/lambda_"][0] == 0.293622043

@@ -41,7 +41,8 @@ def test_layout_matches_the_documented_one(counting_run):
     with h5py.File(counting_run, "r") as f:
         n = f["point/id"].shape[0]
         assert n == 300
-        assert set(f["point"]) == {"id", "valid", "code", "reason", "rank", "loglike", "time"}
+        assert set(f["point"]) == {"id", "valid", "code", "reason", "rank", "loglike", "time",
+                                       "skipped_after"}
         assert set(f["parameters"]) == {"mass", "coupling", "g2", "lumi"}
         assert set(f["cube"]) == {"mass", "coupling"}
         assert set(f["loglike"]) == {"counting"}

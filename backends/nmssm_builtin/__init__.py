@@ -9,4 +9,10 @@ registered providers ``nmssm_builtin``, ``nmssm_builtin_couplings``,
 ``nmssm_builtin_slha``).
 """
 
-from . import provider  # noqa: F401  (registers the providers)
+from . import (
+    direct_detection,  # noqa: F401  (direct detection)
+    flavour,  # noqa: F401  (flavour observables)
+    gm2,  # noqa: F401  (muon g-2)
+    higgs_decays,  # noqa: F401  (registers the Higgs-decay provider)
+    provider,  # noqa: F401  (registers the providers)
+)

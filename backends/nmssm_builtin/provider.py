@@ -44,11 +44,17 @@ def nmssm_builtin_couplings(spectrum: dict, params: dict) -> dict[str, np.ndarra
 
 
 @provider("slha", vectorised=True, name="nmssm_builtin_slha")
-def nmssm_builtin_slha(spectrum: dict, params: dict) -> list:
-    """One pyslha.Doc per point: the built-in spectrum as an SLHA2 document."""
-    from .slha import to_documents
+class NMSSMBuiltinSLHA:
+    """One pyslha.Doc per point: the built-in spectrum as an SLHA2 document, with the
+    Higgs DECAY blocks of ``higgs_decays`` (option ``decays``, default true)."""
 
-    p = as_arrays(params)
-    spec = dict(spectrum)
-    spec["_squares"] = {"msnutau_sq": sfermions(p)["msnutau_sq"]}
-    return to_documents(spec, p)
+    def __init__(self, *, decays: bool = True):
+        self.needs = ("spectrum", "params", "higgs_decays") if decays else ("spectrum", "params")
+
+    def __call__(self, spectrum: dict, params: dict, higgs_decays: dict | None = None) -> list:
+        from .slha import to_documents
+
+        p = as_arrays(params)
+        spec = dict(spectrum)
+        spec["_squares"] = {"msnutau_sq": sfermions(p)["msnutau_sq"]}
+        return to_documents(spec, p, decays=higgs_decays)

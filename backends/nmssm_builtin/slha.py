@@ -2,8 +2,9 @@
 
 Blocks: SPINFO, MODSEL, SMINPUTS, MINPAR, EXTPAR, MASS, NMIX (NMSSM 5x5, as
 NMSSMTools writes it under the SLHA2 name NMNMIX), UMIX, VMIX, NMHMIX, NMAMIX,
-STOPMIX, SBOTMIX, STAUMIX. pyslha is imported inside the functions (it is an
-optional dependency, ``pip install -e '.[slha]'``).
+STOPMIX, SBOTMIX, STAUMIX; with the ``higgs_decays`` mapping, DECAY blocks of the
+Higgs bosons (``higgs_decays.decay_tables``). pyslha is imported inside the functions (it
+is an optional dependency, ``pip install -e '.[slha]'``).
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ MATRICES = {"S": "NMHMIX", "P": "NMAMIX", "N": "NMNMIX", "U": "UMIX", "V": "VMIX
             "stop_mix": "STOPMIX", "sbottom_mix": "SBOTMIX", "stau_mix": "STAUMIX"}
 
 
-def to_documents(spec: dict, params: dict) -> list[Any]:
-    """One ``pyslha.Doc`` per point of a built-in spectrum (``spectrum`` capability)."""
+def to_documents(spec: dict, params: dict, decays: dict | None = None) -> list[Any]:
+    """One ``pyslha.Doc`` per point of a built-in spectrum (``spectrum`` capability), with
+    the Higgs DECAY blocks when ``decays`` (the ``higgs_decays`` mapping) is given."""
     import pyslha
+
+    from .higgs_decays import decay_tables
 
     n = np.shape(spec["mh1"])[0]
     p = {k: np.broadcast_to(np.asarray(v, float), (n,)) for k, v in params.items()
@@ -64,7 +68,14 @@ def to_documents(spec: dict, params: dict) -> list[Any]:
             m = spec[key][i]
             block(name, {(r + 1, c + 1): float(m[r, c]) for r in range(m.shape[0])
                          for c in range(m.shape[1])})
-        docs.append(pyslha.Doc(blocks))
+        particles = {}
+        if decays is not None:
+            for pdg, width, channels in decay_tables(decays, i):
+                particle = pyslha.Particle(pdg, totalwidth=width, mass=masses.get(pdg))
+                for br, ids in channels:
+                    particle.add_decay(br, len(ids), list(ids))
+                particles[pdg] = particle
+        docs.append(pyslha.Doc(blocks, particles))
     return docs
 
 

@@ -2,14 +2,16 @@
 
 A sampler is a function ``run(scan, *, option=default, ...)`` registered with
 `sampler`. Its keyword-only arguments are its options (set in the YAML under
-``sampler:``). It gets a `Scan`, which holds the prior transform, the
-likelihood, the writer and the MPI communicator, and it must evaluate points
-only through ``scan.loglike`` (collective over ranks) or ``scan.evaluate`` and
-``scan.record``, so that every evaluated point is written.
+``sampler:`` or in its block of ``samplers:``). It gets a `Scan`, which holds
+the prior transform, the likelihood, the writer and the MPI communicator, and
+it must evaluate points only through ``scan.loglike`` (collective over ranks)
+or ``scan.evaluate`` and ``scan.record``, so that every evaluated point is
+written.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -19,8 +21,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..config import SamplerChoice
-from ..errors import SamplerError, one_of, suggest
+from ..config import SamplerChoice, Where
+from ..errors import SamplerError, one_of
 from ..evaluate import Evaluator, PointBatch
 from ..options import bind_options
 from ..output import ResumeState, RunWriter
@@ -30,13 +32,29 @@ from ..priors import ParameterSpace
 from ..progress import Progress
 
 SAMPLERS: dict[str, Callable[..., Any]] = {}
+#: other names a physicist may try -> the registered name (only for 'did you mean')
+ALIASES: dict[str, str] = {}
+#: checks of a sampler's options against the parameters, run before anything is evaluated
+CHECKS: dict[str, Callable[[ParameterSpace, dict[str, Any], SamplerChoice], None]] = {}
 T = TypeVar("T")
 
 
-def sampler(name: str) -> Callable:
-    """Register a sampler function under ``name``."""
+def sampler(name: str, *, aliases: tuple[str, ...] = (),
+            check: Callable[[ParameterSpace, dict[str, Any], SamplerChoice], None] | None = None
+            ) -> Callable:
+    """Register a sampler function under ``name``.
+
+    ``aliases`` are names that an unknown-sampler error suggests ``name`` for (they are
+    not accepted in its place: one sampler, one name in run files and outputs).
+    ``check(space, options, choice)`` validates the bound options against the parameters
+    (``python -m fit check`` and ``--dry-run`` run it too) and raises `ConfigError`
+    located with ``choice.where_of(option)``.
+    """
     def register(function: Callable) -> Callable:
         SAMPLERS[name] = function
+        ALIASES.update(dict.fromkeys((a.lower() for a in aliases), name))
+        if check is not None:
+            CHECKS[name] = check
         return function
     return register
 
@@ -47,17 +65,42 @@ def discover() -> None:
         importlib.import_module(info.name)
 
 
-def choose(choice: SamplerChoice) -> tuple[Callable[..., Any], dict[str, Any]]:
-    """The sampler function and its checked options. Raises `ConfigError`."""
+def _did_you_mean(name: str) -> str:
+    """' (did you mean 'de'?)' for a misspelt sampler name or a known alias of one."""
+    spellings = {**ALIASES, **{n.lower(): n for n in SAMPLERS}}  # -> the registered name
+    key = name.lower().replace("-", "_")
+    close = [key] if key in spellings else difflib.get_close_matches(key, spellings, n=1,
+                                                                       cutoff=0.6)
+    return f" (did you mean '{spellings[close[0]]}'?)" if close else ""
+
+
+def _registered(name: str, where: Where) -> Callable[..., Any]:
+    if name not in SAMPLERS:
+        raise where.error(f"unknown sampler '{name}'{_did_you_mean(name)}; known samplers: "
+                          f"{one_of(SAMPLERS)}")
+    return SAMPLERS[name]
+
+
+def choose(choice: SamplerChoice, space: ParameterSpace | None = None
+           ) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """The sampler function and its checked options. Raises `ConfigError`.
+
+    Every block of ``samplers:`` is checked against its sampler (a typo in a block that
+    does not run is still an error); the chosen sampler's options are its block with the
+    ``sampler:`` entry's options on top. With ``space``, the sampler's own check runs too.
+    """
     discover()
-    if choice.name not in SAMPLERS:
-        raise choice.where.error(f"unknown sampler '{choice.name}'"
-                                 f"{suggest(choice.name, SAMPLERS)}; known samplers: "
-                                 f"{one_of(SAMPLERS)}")
-    function = SAMPLERS[choice.name]
-    options = bind_options(function, choice.options, what=f"sampler '{choice.name}'",
-                           where=(choice.where.file, choice.where.line), key="sampler")
-    return function, options
+    for block in choice.blocks.values():
+        bind_options(_registered(block.name, block.where), block.options,
+                     what=f"sampler '{block.name}'", where=(block.where.file, block.where.line),
+                     key=block.where.key, complete=False)
+    function = _registered(choice.name, choice.where)
+    options = choice.merged_options()
+    bound = bind_options(function, options, what=f"sampler '{choice.name}'",
+                         where=(choice.where.file, choice.where.line), key="sampler")
+    if space is not None and choice.name in CHECKS:
+        CHECKS[choice.name](space, bound, choice)
+    return function, bound
 
 
 class Interrupted(Exception):  # noqa: N818 - reads as "the scan was interrupted"
@@ -85,6 +128,9 @@ class Scan:
     run_dir: Path
     progress: Progress | None = None  # rank 0 only
     stop_requested: bool = False      # set by the signal handler on rank 0
+    #: rows handed to `evaluate` -> parameters; None: rows are unit-cube points. Samplers
+    #: that evaluate given parameter values (``points``) set it on every rank.
+    to_parameters: Callable[[np.ndarray], dict[str, np.ndarray]] | None = None
     pool: Pool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -102,9 +148,12 @@ class Scan:
     def ndim(self) -> int:
         return self.space.ndim
 
-    def evaluate(self, cube: np.ndarray) -> PointBatch:
-        """Evaluate unit-cube points on this rank only; nothing is written."""
-        return self.evaluator(self.space.transform(cube))
+    def evaluate(self, rows: np.ndarray) -> PointBatch:
+        """Evaluate unit-cube points (or rows that `to_parameters` reads) on this rank only;
+        nothing is written."""
+        if self.to_parameters is not None:
+            return self.evaluator(self.to_parameters(rows))
+        return self.evaluator(self.space.transform(rows))
 
     def record(self, batch: PointBatch, cube: np.ndarray, rank: np.ndarray | int = 0,
                extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
@@ -118,13 +167,17 @@ class Scan:
             self.progress.update(batch.valid, batch.loglike)
         return ids
 
-    def loglike(self, cube: np.ndarray, extra: dict[str, np.ndarray] | None = None
-                ) -> np.ndarray:
+    def loglike(self, cube: np.ndarray, extra: dict[str, np.ndarray] | None = None, *,
+                rows: np.ndarray | None = None) -> np.ndarray:
         """Evaluate unit-cube points over all ranks, write them, return log L (rank 0, in
         `drive`). Invalid points get the configured floor. Raises `Interrupted` after a
-        stop signal, once this batch is written."""
+        stop signal, once this batch is written.
+
+        ``rows``: what the ranks evaluate instead of ``cube`` (given parameter values, read
+        by `to_parameters`); ``cube`` is then only written, as their unit-cube coordinates.
+        """
         cube = np.atleast_2d(np.asarray(cube, dtype=float))
-        batch, ranks = self.pool.map(cube)
+        batch, ranks = self.pool.map(cube if rows is None else np.atleast_2d(rows))
         self.record(batch, cube, ranks, extra)
         if self.stop_requested:
             raise Interrupted

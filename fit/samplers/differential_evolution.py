@@ -107,7 +107,7 @@ def converged(history: list[float], convthresh: float, convsteps: int) -> bool:
     return len(history) > convsteps and history[-1] - history[-1 - convsteps] < convthresh
 
 
-@sampler("de")
+@sampler("de", aliases=("differential_evolution", "diver", "jde"))
 def run(scan: Scan, *, popsize: int | None = None, maxgen: int = 5000,
         convthresh: float = 1e-3, convsteps: int = 10) -> dict[str, Any] | None:
     """Maximise log L with jDE; every trial point is written (column ``sampler/generation``).

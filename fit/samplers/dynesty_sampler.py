@@ -282,7 +282,7 @@ def _run(scan: Scan, name: str, dynamic: bool, nlive: int, queue_size: int | Non
     return scan.drive(loop)
 
 
-@sampler("dynesty")
+@sampler("dynesty", aliases=("dynesty_static", "dynesty_sampler"))
 def run_static(scan: Scan, *, nlive: int = 500, bound: str = "multi", sample: str = "auto",
                dlogz: float | None = None, maxiter: int | None = None,
                maxcall: int | None = None, queue_size: int | None = None,
@@ -311,7 +311,7 @@ def run_static(scan: Scan, *, nlive: int = 500, bound: str = "multi", sample: st
                 run_options)
 
 
-@sampler("dynesty_dynamic")
+@sampler("dynesty_dynamic", aliases=("dynamic_nested", "dynesty_dynamic_sampler"))
 def run_dynamic(scan: Scan, *, nlive: int = 500, nlive_batch: int | None = None,
                 pfrac: float = 0.8, n_effective: int | None = None,
                 dlogz_init: float = 0.01, maxbatch: int | None = None,

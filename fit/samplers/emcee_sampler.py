@@ -51,7 +51,7 @@ def _moves(name: str) -> Any:
     return [(moves.StretchMove(), 0.5), (moves.DEMove(), 0.4), (mode_hop, 0.1)]
 
 
-@sampler("emcee")
+@sampler("emcee", aliases=("mcmc", "emcee_sampler", "ensemble"))
 def run(scan: Scan, *, nwalkers: int | None = None, nsteps: int = 2000,
         burn: int | None = None, thin: int = 1, moves: str = "stretch"
         ) -> dict[str, Any] | None:

@@ -70,7 +70,7 @@ def grid_points(start: int, stop: int, axes: list[np.ndarray]) -> np.ndarray:
     return np.column_stack([a[i] for a, i in zip(axes, index, strict=True)])
 
 
-@sampler("grid")
+@sampler("grid", aliases=("grid_scan", "mesh", "regular"))
 def run(scan: Scan, *, points: int | list = 10, nodes: str = "centres", batch_size: int = 1024,
         posterior: bool = True) -> dict[str, Any] | None:
     """Evaluate the grid in batches of ``batch_size`` (1024), spread over all ranks.

@@ -207,7 +207,7 @@ class _Points:
         return [f"rank {rank}: {text}" for rank, text in sorted(self.finished.items()) if text]
 
 
-@sampler("multinest")
+@sampler("multinest", aliases=("pymultinest", "multinest_sampler"))
 def run(scan: Scan, *, n_live_points: int = 400, evidence_tolerance: float = 0.5,
         sampling_efficiency: float = 0.8, importance_nested_sampling: bool = False,
         multimodal: bool = True, const_efficiency_mode: bool = False, max_iter: int = 0,

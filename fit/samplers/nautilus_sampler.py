@@ -102,7 +102,7 @@ def _stored_dimensions(path: Path) -> int:
         return int(f["sampler"].attrs["n_dim"])
 
 
-@sampler("nautilus")
+@sampler("nautilus", aliases=("nautilus_sampler",))
 def run(scan: Scan, *, n_live: int = 2000, n_eff: int = 10000, f_live: float = 0.01,
         n_shell: int = 1, discard_exploration: bool = True, n_batch: int | None = None,
         n_networks: int = 4, neural_network_kwargs: dict | None = None,

@@ -13,7 +13,7 @@ from ..errors import SamplerError
 from . import Scan, sampler
 
 
-@sampler("random")
+@sampler("random", aliases=("random_scan", "uniform", "prior", "monte_carlo"))
 def run(scan: Scan, *, n_points: int = 1000, batch_size: int = 256) -> dict[str, int] | None:
     """Evaluate ``n_points`` prior draws in batches of ``batch_size`` (spread over all ranks).
 

@@ -93,7 +93,7 @@ def _quiet_logger() -> None:
         logger.addHandler(logging.NullHandler())
 
 
-@sampler("ultranest")
+@sampler("ultranest", aliases=("ultranest_sampler", "reactive_nested"))
 def run(scan: Scan, *, min_num_live_points: int = 400, dlogz: float = 0.5,
         dKL: float = 0.5, frac_remain: float = 0.01, min_ess: int = 400,  # noqa: N803
         max_iters: int | None = None, max_ncalls: int | None = None,
