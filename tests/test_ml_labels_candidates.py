@@ -1,18 +1,24 @@
-"""Labels, pseudo-labels, class balance, candidate pools and diverse batch selection of the
-ML-steered scan (fit.ml.labels, fit.ml.candidates).
+"""Targets, labels and pseudo-labels, training-set balance, candidate pools, calibration and
+batch selection of the ML-steered scan (fit.ml.labels, fit.ml.candidates, fit.ml.selection,
+the training rows of fit.samplers.ml_scan).
 
 Expected values: the Delta chi^2 thresholds are chi^2 quantiles (Wilks; 2 sigma for one
 parameter is 4.0 exactly, for two 6.18, tabulated in the PDG statistics review, table
-40.2); the rest are counted by hand from the inputs given here.
+40.2); the distances are ln(1 + Delta chi^2 / threshold) worked out by hand from the
+inputs given here; the rest is counted by hand.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 
 from fit.ml import candidates as cand
 from fit.ml import labels as lab
+from fit.ml.selection import Calibration, farthest_points
+from fit.samplers.ml_scan import _training_rows
 
 FLOOR = -1e100
 
@@ -36,51 +42,58 @@ def test_in_target_by_delta_chi2_and_by_constraints():
         lab.in_target(loglike, valid, target="posterior", threshold=4.0, floor=FLOOR)
 
 
-def test_enough_hits_need_no_pseudo_labels():
-    loglike = -np.arange(10.0) / 10          # Delta chi^2 = 0, 0.2, ..., 1.8: all in target
-    labels = lab.training_labels(loglike, np.ones(10, bool), target="delta_chi2",
-                                 threshold=4.0, floor=FLOOR, min_positive=5)
-    assert not labels.pseudo and labels.positive.all() and not labels.trainable
+def test_distance_orders_points_and_marks_the_target():
+    loglike = np.array([0.0, -2.0, -6.0, -1e6, FLOOR, -0.5])
+    valid = np.array([True, True, True, True, True, False])
+    y = lab.distance(loglike, valid, target="delta_chi2", threshold=4.0, floor=FLOOR)
+    # Delta chi^2 = 0, 4, 12, 2e6 (beyond the cap of 4e4), floor, invalid
+    assert y[:3] == pytest.approx([0.0, math.log(2.0), math.log(4.0)])
+    assert y[3] == y[4] == y[5] == pytest.approx(math.log1p(lab.CAP))
+    assert ((y <= lab.LEVEL) == lab.in_target(loglike, valid, target="delta_chi2",
+                                              threshold=4.0, floor=FLOOR)).all()
+    # hard cuts: in target 0, otherwise ln(3 + terms failed)
+    y = lab.distance(loglike, valid, target="constraints", threshold=4.0, floor=FLOOR,
+                     failed=np.array([0, 0, 0, 0, 2, 1]))
+    assert y.tolist() == pytest.approx([0, 0, 0, 0, math.log(5), math.log(4)])
 
 
-def test_pseudo_labels_take_the_best_quantile_when_no_point_is_in_target():
+def test_no_pseudo_labels_with_enough_hits():
+    y = np.array([0.0, 0.1, 0.5, 2.0, 3.0])
+    got = lab.labels(y, min_positive=3)
+    assert not got.pseudo and got.enough
+    assert got.positive.tolist() == got.in_target.tolist() == [True, True, True, False, False]
+
+
+def test_pseudo_labels_take_the_best_quantile_when_nothing_is_in_target():
     rng = np.random.default_rng(1)
-    loglike = -rng.uniform(100, 1e4, 200)    # far from the best: one point in target
-    loglike[7] = FLOOR                       # an invalid point is never a pseudo-positive
-    valid = np.ones(200, bool)
-    valid[7] = False
-    labels = lab.training_labels(loglike, valid, target="delta_chi2", threshold=1e-9,
-                                 floor=FLOOR, min_positive=5, pseudo_fraction=0.1)
-    assert labels.pseudo and labels.in_target.sum() == 1
-    # 10% of the 199 valid points, rounded up: 20, the 20 highest ln L
-    assert labels.positive.sum() == 20
-    best = np.argsort(-np.where(valid, loglike, -np.inf))[:20]
-    assert set(np.flatnonzero(labels.positive)) == set(best)
-    assert labels.trainable
+    y = rng.uniform(2.0, 8.0, 200)         # nothing within ln 2
+    y[7] = lab.FAR                         # an invalid point is never a pseudo-positive
+    got = lab.labels(y, min_positive=5, pseudo_fraction=0.1)
+    assert got.pseudo and not got.in_target.any()
+    # 10% of 200: the 20 smallest distances
+    assert set(np.flatnonzero(got.positive)) == set(np.argsort(y)[:20])
+    assert not got.positive[7]
+    # fewer points than min_positive: all ordered points
+    got = lab.labels(np.array([3.0, lab.FAR, 2.0]), min_positive=5)
+    assert got.positive.tolist() == [True, False, True]
 
 
-def test_pseudo_labels_for_cut_terms_rank_by_terms_passed():
-    # every point excluded by a cut (ln L at the floor): rank by the number of terms passed
-    loglike = np.full(6, FLOOR)
-    rank = np.array([0, 2, 1, 3, 0, 2])
-    labels = lab.training_labels(loglike, np.ones(6, bool), target="constraints",
-                                 threshold=4.0, floor=FLOOR, min_positive=2, rank=rank)
-    assert np.flatnonzero(labels.positive).tolist() == [1, 3]
+def test_term_distances_one_column_per_term():
+    terms = {"a": np.array([0.0, -2.0, -6.0, np.nan]), "b": np.array([-2.0, 0.0, np.nan, 0.0])}
+    got = lab.term_distances(terms, threshold=4.0)
+    far = math.log1p(lab.CAP)
+    # a: Delta chi^2 0, 4, 12, not computed; b: 4, 0, not computed, 0
+    assert np.allclose(got, [[0, math.log(2)], [math.log(2), 0], [math.log(4), far],
+                             [far, 0]])
 
 
-def test_term_labels_one_column_per_term():
-    terms = {"a": np.array([0.0, -1.0, -3.0, np.nan]), "b": np.array([-5.0, 0.0, np.nan, 0.0])}
-    got = lab.term_labels(terms, threshold=4.0)
-    # a: Delta chi^2 0, 2, 6, not computed; b: 10, 0, not computed, 0
-    assert got.tolist() == [[True, False], [True, True], [False, False], [False, True]]
-
-
-def test_balanced_weights_give_both_classes_the_same_weight():
-    positive = np.array([True] + [False] * 9)
-    w = lab.balanced_weights(positive)
-    assert w[positive].sum() == pytest.approx(w[~positive].sum())
-    assert w.mean() == pytest.approx(1.0)
-    assert (lab.balanced_weights(np.zeros(4, bool)) == 1).all()
+def test_training_rows_keep_the_nearest_half_and_sample_the_rest():
+    y = np.arange(100.0)[::-1] / 10       # point 99 is the nearest
+    labels = lab.labels(y, min_positive=1)
+    rows = _training_rows(labels, np.random.default_rng(0), max_training=20)
+    assert len(rows) == len(set(rows)) == 20
+    assert set(range(90, 100)) <= set(rows)   # the ten nearest all kept
+    assert (_training_rows(labels, np.random.default_rng(0), 200) == np.arange(100)).all()
 
 
 def test_reflect_keeps_points_in_the_unit_cube():
@@ -116,26 +129,35 @@ def test_propose_mixes_prior_and_density():
     assert (kind == cand.PRIOR).all()
 
 
-def test_select_diverse_spreads_the_batch():
-    # 100 candidates piled on one spot with the best score, 3 far apart with lower scores:
-    # a batch of 4 takes one from the pile and the 3 others
+def test_calibration_is_monotone_and_matches_the_hit_fraction():
+    # scores 0..9; points with score < 5 hit 3 times in 4, the others never
+    score = np.repeat(np.arange(10.0), 4)
+    hit = np.tile([True, True, True, False], 10) & (score < 5)
+    calibration = Calibration.fit(score, hit)
+    assert calibration(np.array([0.0, 4.0])) == pytest.approx([0.75, 0.75])
+    assert calibration(np.array([5.0, 9.0, 100.0])) == pytest.approx([0, 0, 0])
+    assert calibration(np.array([-50.0])) == pytest.approx([0.75])   # clipped at the ends
+    assert np.all(np.diff(calibration(np.linspace(-1, 10, 50))) <= 0)
+    again = Calibration.from_dict(calibration.to_dict())
+    assert (again(score) == calibration(score)).all()
+
+
+def test_farthest_points_spread_and_weigh():
+    # 100 candidates piled on one spot and 3 far apart
     rng = np.random.default_rng(4)
     pile = 0.5 + 1e-4 * rng.standard_normal((100, 2))
     far = np.array([[0.1, 0.1], [0.9, 0.1], [0.1, 0.9]])
     points = np.vstack([pile, far])
-    score = np.concatenate([np.full(100, 1.0), np.full(3, 0.5)])
-    chosen = cand.select_diverse(points, score, 4, radius=0.1)
-    assert sorted(chosen[1:]) == [100, 101, 102] and chosen[0] < 100
-    # without diversity (a tiny radius) the pile wins
-    chosen = cand.select_diverse(points, score, 4, radius=1e-9)
-    assert (chosen < 100).all()
-    # an evaluated point next to the far corner pushes that candidate last
-    chosen = cand.select_diverse(points, score, 3, radius=0.1, evaluated=far[:1])
-    assert 100 not in chosen
-
-
-def test_spacing_is_the_median_nearest_neighbour_distance():
-    points = np.array([[0.0, 0.0], [0.1, 0.0], [0.5, 0.0], [0.8, 0.0]])
-    # nearest distances 0.1, 0.1, 0.3, 0.3: median 0.2
-    assert cand.spacing(points, largest=1.0) == pytest.approx(0.2)
-    assert cand.spacing(points[:1], largest=0.7) == 0.7
+    # farthest-point sampling: the first of the largest weights (all 1), then the far three
+    chosen = farthest_points(points, 4)
+    assert chosen[0] == 0 and sorted(chosen[1:].tolist()) == [100, 101, 102]
+    # a known point at the first far corner pushes that candidate out of a batch of 3
+    assert 100 not in farthest_points(points, 3, known=far[:1])
+    # weight 0.01 on the far ones and power 0 (no spread): the pile wins
+    weight = np.concatenate([np.ones(100), np.full(3, 0.01)])
+    assert (farthest_points(points, 4, weight=weight, power=0) < 100).all()
+    # power 1: after the first pile point, a far candidate (distance 0.57, weight 0.01:
+    # gain 0.0057) beats the pile (distance ~1e-4, weight 1)
+    chosen = farthest_points(points, 4, weight=weight, power=1)
+    assert chosen[0] == 0 and sorted(chosen[1:].tolist()) == [100, 101, 102]
+    assert len(farthest_points(points, 0)) == 0

@@ -1,4 +1,4 @@
-"""Candidate points for the classifier-steered scan, and the choice of a batch among them.
+"""Candidate points for the ML-steered scan: the prior and an adaptive density.
 
 All coordinates are in the unit cube of the sampled parameters (the framework applies
 the priors), so "from the prior" means uniform in the cube.
@@ -10,8 +10,8 @@ the priors), so "from the prior" means uniform in the cube.
   most points already are (the seed loop's VEGAS map, adapted to the accepted points,
   bunches on one patch).
 - `propose`: a pool mixing prior draws and mixture draws.
-- `select_diverse`: a greedy batch by score (classifier probability and disagreement)
-  damped near points already chosen or evaluated, so no batch piles onto one spot.
+
+The batch is chosen among them by `fit.ml.selection`.
 """
 
 from __future__ import annotations
@@ -83,40 +83,3 @@ def propose(rng: np.random.Generator, n: int, ndim: int, density: LocalDensity |
         points.append(density.sample(rng, n - n_prior))
         kind.append(np.full(n - n_prior, DENSITY, dtype=np.int8))
     return np.concatenate(points), np.concatenate(kind)
-
-
-def select_diverse(points: np.ndarray, score: np.ndarray, k: int, radius: float,
-                   evaluated: np.ndarray | None = None) -> np.ndarray:
-    """Indices of ``k`` candidates chosen greedily by ``score`` x (1 - exp(-(d/radius)^2)),
-    d the distance to the nearest point chosen before or already ``evaluated``.
-
-    A candidate on top of a chosen point scores zero; one a radius away keeps 63% of its
-    score. Scores must be >= 0."""
-    points = np.asarray(points, dtype=float)
-    score = np.asarray(score, dtype=float) + 1e-9   # keep an order where every score is 0
-    k = min(k, len(points))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    if radius <= 0:
-        raise ValueError(f"the diversity radius must be positive, got {radius}")
-    distance = np.full(len(points), np.inf)
-    if evaluated is not None and len(evaluated):
-        distance = cKDTree(np.asarray(evaluated, dtype=float)).query(points)[0]
-    chosen = np.empty(k, dtype=np.int64)
-    for j in range(k):
-        damped = score * -np.expm1(-(distance / radius) ** 2)
-        i = int(np.argmax(damped))
-        chosen[j] = i
-        distance = np.minimum(distance, np.linalg.norm(points - points[i], axis=1))
-        distance[i] = 0.0
-    return chosen
-
-
-def spacing(points: np.ndarray, largest: float) -> float:
-    """Median distance from each point to its nearest neighbour, at most ``largest``
-    (``largest`` for fewer than two points): the scale of the diversity radius."""
-    points = np.atleast_2d(points)
-    if len(points) < 2:
-        return largest
-    nearest = cKDTree(points).query(points, k=2)[0][:, 1]
-    return float(min(np.median(nearest), largest))

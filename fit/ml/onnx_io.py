@@ -6,7 +6,9 @@ read ONNX. scikit-learn models are converted with skl2onnx, PyTorch ones with
 ``torch.onnx``; files are read with onnxruntime, which needs neither.
 
 - A committee becomes one graph: input ``x`` (n, ndim) float32 in unit-cube coordinates,
-  output ``members`` (n, K, m), each member's probability for each label column.
+  output ``members`` (n, K, m), each member's predicted distance to the target for each
+  output column; the metadata hold what the scan needs to use it (the calibration of
+  scores into probabilities, the uncertainty weight, the parameters' names).
 - An emulator becomes one graph: input ``x`` (n, n_inputs) float32 in the emulator's
   input variables, output ``y`` (n, 1), the standardised (and, if so trained, logarithmic)
   target; the metadata hold how to undo that, the inputs' names, the validated domain
@@ -23,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .classifiers import Committee, SklearnGBDT, SklearnMLP
+from .surrogates import Committee, SklearnMLP
 
 OPSET = {"": 17, "ai.onnx.ml": 3}
 
@@ -37,16 +39,16 @@ def _require(package: str) -> None:
 
 
 def _sklearn_graph(model: Any, ndim: int, prefix: str) -> tuple[Any, str]:
-    """One scikit-learn classifier as an ONNX graph with names prefixed; returns the graph
-    and the name of its probabilities output."""
+    """One scikit-learn regressor as an ONNX graph with names prefixed; returns the graph
+    and the name of its output, (n, outputs of the model)."""
     import onnx
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
 
     proto = convert_sklearn(model, initial_types=[("x", FloatTensorType([None, ndim]))],
-                            options={id(model): {"zipmap": False}}, target_opset=OPSET)
+                            target_opset=OPSET)
     proto = onnx.compose.add_prefix(proto, prefix)
-    return proto.graph, f"{prefix}probabilities"
+    return proto.graph, proto.graph.output[0].name
 
 
 def committee_to_onnx(committee: Committee, metadata: dict[str, Any]) -> Any:
@@ -58,51 +60,43 @@ def committee_to_onnx(committee: Committee, metadata: dict[str, Any]) -> Any:
     from onnx import TensorProto, helper
 
     ndim, m = committee.ndim, committee.outputs
-    nodes, initialisers, columns = [], [], []
-    members = committee.models if isinstance(committee, SklearnGBDT) else \
-        [[model] for model in committee.models]
-    initialisers.append(helper.make_tensor("const_one", TensorProto.INT64, [1], [1]))
-    for i, member in enumerate(members):
+    nodes, initialisers, members = [], [], []
+    # the MLPs take [-1, 1] coordinates, the trees the unit cube itself
+    scaled = isinstance(committee, SklearnMLP)
+    if scaled:
+        initialisers += [helper.make_tensor("const_two", TensorProto.FLOAT, [], [2.0]),
+                         helper.make_tensor("const_unit", TensorProto.FLOAT, [], [1.0])]
+        nodes += [helper.make_node("Mul", ["x", "const_two"], ["x_twice"]),
+                  helper.make_node("Sub", ["x_twice", "const_unit"], ["x_scaled"])]
+    source = "x_scaled" if scaled else "x"
+    initialisers.append(helper.make_tensor("member_shape", TensorProto.INT64, [3],
+                                           [-1, 1, m]))
+    models = [[model] for model in committee.models] if scaled else committee.models
+    for i, member in enumerate(models):
+        columns = []
         for j, model in enumerate(member):
             prefix = f"m{i}o{j}_"
-            if isinstance(model, bool):   # a label column with one class in training
-                value = helper.make_tensor(f"{prefix}value", TensorProto.FLOAT, [1, 1],
-                                           [float(model)])
-                initialisers.append(value)
-                nodes.append(helper.make_node("Shape", ["x"], [f"{prefix}shape"], end=1))
-                nodes.append(helper.make_node("Concat", [f"{prefix}shape", "const_one"],
-                                              [f"{prefix}target_shape"], axis=0))
-                nodes.append(helper.make_node("Expand", [f"{prefix}value",
-                                                         f"{prefix}target_shape"],
-                                              [f"{prefix}column"]))
-                columns.append(f"{prefix}column")
-                continue
-            graph, probabilities = _sklearn_graph(model, ndim, prefix)
-            nodes.append(helper.make_node("Identity", ["x"], [f"{prefix}x"]))
+            graph, output = _sklearn_graph(model, ndim, prefix)
+            nodes.append(helper.make_node("Identity", [source], [f"{prefix}x"]))
             nodes.extend(graph.node)
             initialisers.extend(graph.initializer)
-            # binary: [1 - p, p]; multi-label MLP: [1 - p_1 .. 1 - p_m, p_1 .. p_m]
-            width = m if isinstance(committee, SklearnMLP) else 1
-            initialisers += [
-                helper.make_tensor(f"{prefix}start", TensorProto.INT64, [1], [width]),
-                helper.make_tensor(f"{prefix}end", TensorProto.INT64, [1], [2 * width])]
-            nodes.append(helper.make_node("Slice", [probabilities, f"{prefix}start",
-                                                    f"{prefix}end", "const_one"],
-                                          [f"{prefix}column"]))
-            columns.append(f"{prefix}column")
-    shape = helper.make_tensor("const_shape", TensorProto.INT64, [3], [-1, len(members), m])
-    initialisers.append(shape)
-    nodes.append(helper.make_node("Concat", columns, ["all_columns"], axis=1))
-    nodes.append(helper.make_node("Reshape", ["all_columns", "const_shape"], ["members"]))
+            columns.append(output)
+        if len(columns) > 1:
+            nodes.append(helper.make_node("Concat", columns, [f"m{i}_columns"], axis=1))
+            columns = [f"m{i}_columns"]
+        nodes.append(helper.make_node("Reshape", [columns[0], "member_shape"],
+                                      [f"m{i}_out"]))
+        members.append(f"m{i}_out")
+    nodes.append(helper.make_node("Concat", members, ["members"], axis=1))
     graph = helper.make_graph(
         nodes, "committee",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, ndim])],
-        [helper.make_tensor_value_info("members", TensorProto.FLOAT, [None, len(members), m])],
+        [helper.make_tensor_value_info("members", TensorProto.FLOAT, [None, len(models), m])],
         initialisers)
     opsets = [helper.make_opsetid(domain, version) for domain, version in OPSET.items()]
     model = helper.make_model(graph, opset_imports=opsets, producer_name="fit")
     onnx.checker.check_model(model)
-    return _with_metadata(model, {"kind": "classifier", "members": len(members),
+    return _with_metadata(model, {"kind": "surrogate", "members": len(models),
                                   "outputs": m, "ndim": ndim, **metadata})
 
 
@@ -112,16 +106,16 @@ def _torch_to_onnx(committee: Committee, metadata: dict[str, Any]) -> Any:
     import onnx
     import torch
 
-    from .torch_ensemble import probability_module
+    from .torch_ensemble import members_first
 
     buffer = io.BytesIO()
     example = torch.rand(2, committee.ndim)
-    torch.onnx.export(probability_module(committee.network), (example,), buffer,
+    torch.onnx.export(members_first(committee.network), (example,), buffer,
                       input_names=["x"], output_names=["members"],
                       dynamic_axes={"x": {0: "n"}, "members": {0: "n"}}, dynamo=False,
                       opset_version=OPSET[""])
     model = onnx.load_from_string(buffer.getvalue())
-    return _with_metadata(model, {"kind": "classifier", "members": committee.members,
+    return _with_metadata(model, {"kind": "surrogate", "members": committee.members,
                                   "outputs": committee.outputs, "ndim": committee.ndim,
                                   **metadata})
 
@@ -188,20 +182,24 @@ class OnnxModel:
 
 class OnnxCommittee(Committee):
     """A committee read from an ONNX file: predicts like the committee it was written from,
-    cannot be trained further."""
+    cannot be trained further; ``metadata`` is what it was written with."""
 
     kind = "onnx"
 
     def __init__(self, path: str | Path):
         self.model = OnnxModel(path)
         meta = self.model.metadata
-        if meta.get("kind") != "classifier":
-            raise ValueError(f"{path} holds a {meta.get('kind')!r}, not a classifier")
+        if meta.get("kind") != "surrogate":
+            raise ValueError(f"{path} holds a {meta.get('kind')!r}, not a scan's committee")
         super().__init__(members=int(meta["members"]), seed=0)
         self.outputs, self.ndim = int(meta["outputs"]), int(meta["ndim"])
         self.metadata = meta
 
-    def fit(self, x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> None:
+    def fit(self, x: np.ndarray, y: np.ndarray) -> None:
+        raise TypeError("a committee loaded from ONNX cannot be trained")
+
+    def _fit(self, x: np.ndarray, y: np.ndarray, rows: np.ndarray, counts: np.ndarray,
+             epochs: int) -> None:
         raise TypeError("a committee loaded from ONNX cannot be trained")
 
     def predict_members(self, x: np.ndarray) -> np.ndarray:

@@ -1,20 +1,34 @@
-"""An ensemble of PyTorch MLP classifiers trained side by side as one batched network.
+"""A committee of PyTorch MLP regressors trained side by side as one batched network.
 
 The members' weights are stacked along a leading axis and every layer is one batched
-matrix product, so K members cost about one network of K times the width. Each member
-sees its own Poisson(1) bootstrap weights (the streaming form of the bootstrap), so the
-members disagree where the labels leave the boundary open; that disagreement drives the
-exploration of the scan. Imported only when the ``torch`` classifier is chosen.
+matrix product, so K members cost about one network of K times the width. Member k
+weights each point by how often its bootstrap resample drew it. Warm-started: later
+rounds continue from the previous weights. Imported only when the ``torch`` model is
+chosen; runs on one thread (small matrices, and the cores belong to the evaluations).
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from .classifiers import Committee
+from .surrogates import Committee
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _network(members: int, ndim: int, hidden: tuple[int, ...], outputs: int,
@@ -22,7 +36,7 @@ def _network(members: int, ndim: int, hidden: tuple[int, ...], outputs: int,
     import torch
 
     class BatchedMLP(torch.nn.Module):
-        """K MLPs in one module: input (n, ndim) in the unit cube, output logits (K, n, m)."""
+        """K MLPs in one module: input (n, ndim) in the unit cube, output (K, n, m)."""
 
         def __init__(self) -> None:
             super().__init__()
@@ -47,67 +61,61 @@ def _network(members: int, ndim: int, hidden: tuple[int, ...], outputs: int,
     return BatchedMLP()
 
 
-def probability_module(network: Any) -> Any:
-    """The network with a sigmoid head, for export: (n, ndim) -> probabilities (n, K, m)."""
+def members_first(network: Any) -> Any:
+    """The network with its output as (n, K, m), the layout of an exported committee."""
     import torch
 
-    class Head(torch.nn.Module):
+    class Transposed(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.network = network
 
         def forward(self, x: Any) -> Any:
-            return torch.sigmoid(self.network(x)).permute(1, 0, 2)
+            return self.network(x).permute(1, 0, 2)
 
-    return Head()
+    return Transposed()
 
 
 class TorchEnsemble(Committee):
-    """PyTorch MLP ensemble (ReLU, Adam, weighted binary cross-entropy), warm-started."""
+    """PyTorch MLP regressors (ReLU, Adam, learning rate 3e-3, batches of 128, MSE)."""
 
     kind = "torch"
 
-    def __init__(self, *, members: int = 5, hidden: tuple[int, ...] = (64, 64), seed: int = 0,
-                 epochs: int = 150, batch: int = 256, learning_rate: float = 3e-3):
-        super().__init__(members=members, hidden=hidden, seed=seed)
-        self.epochs, self.batch, self.learning_rate = epochs, batch, learning_rate
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.batch, self.learning_rate = 128, 3e-3
         self.network: Any = None
+        self.optimiser: Any = None
 
-    def fit(self, x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> None:
+    def _fit(self, x: np.ndarray, y: np.ndarray, rows: np.ndarray, counts: np.ndarray,
+             epochs: int) -> None:
         import torch
 
-        y = np.asarray(y, dtype=bool)
-        y = y[:, None] if y.ndim == 1 else y
-        generator = torch.Generator().manual_seed(self.seed)
-        if self.network is None or self.outputs != y.shape[1] or self.ndim != x.shape[1]:
-            self.network = _network(self.members, x.shape[1], self.hidden, y.shape[1],
-                                    generator)
-        self.outputs, self.ndim = y.shape[1], x.shape[1]
-        rng = np.random.default_rng(self.seed)
-        boot = rng.poisson(1.0, size=(self.members, len(x))) if self.members > 1 \
-            else np.ones((1, len(x)))
-        xt = torch.as_tensor(x, dtype=torch.float32)
-        yt = torch.as_tensor(y, dtype=torch.float32)
-        wt = torch.as_tensor(boot * weight[None, :], dtype=torch.float32)   # (K, n)
-        optimiser = torch.optim.Adam(self.network.parameters(), lr=self.learning_rate,
-                                     weight_decay=1e-5)
-        loss_fn = torch.nn.BCEWithLogitsLoss(reduction="none")
-        n = len(x)
-        for _ in range(self.epochs):
-            order = torch.randperm(n, generator=generator)
-            for start in range(0, n, self.batch):
-                rows = order[start:start + self.batch]
-                logits = self.network(xt[rows])                       # (K, b, m)
-                loss = loss_fn(logits, yt[rows].expand_as(logits)).mean(dim=2)
-                loss = (loss * wt[:, rows]).sum() / wt[:, rows].sum().clamp(min=1.0)
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
-        self.seed += 1
+        with _one_thread():
+            generator = torch.Generator().manual_seed(self.seed + self.fits)
+            if self.network is None:
+                self.network = _network(self.members, x.shape[1], self.hidden, y.shape[1],
+                                        generator)
+                self.optimiser = torch.optim.Adam(self.network.parameters(),
+                                                  lr=self.learning_rate, weight_decay=1e-5)
+            xt = torch.as_tensor(x, dtype=torch.float32)
+            yt = torch.as_tensor(y, dtype=torch.float32)
+            wt = torch.as_tensor(counts, dtype=torch.float32)        # (K, n)
+            n = len(x)
+            for _ in range(epochs):
+                order = torch.randperm(n, generator=generator)
+                for start in range(0, n, self.batch):
+                    batch = order[start:start + self.batch]
+                    error = (self.network(xt[batch]) - yt[batch]) ** 2   # (K, b, m)
+                    weight = wt[:, batch]
+                    loss = (error.mean(dim=2) * weight).sum() / weight.sum().clamp(min=1.0)
+                    self.optimiser.zero_grad()
+                    loss.backward()
+                    self.optimiser.step()
 
     def predict_members(self, x: np.ndarray) -> np.ndarray:
         import torch
 
-        with torch.no_grad():
-            logits = self.network(torch.as_tensor(x, dtype=torch.float32))
-        return torch.sigmoid(logits).numpy().astype(float)
+        with _one_thread(), torch.no_grad():
+            out = self.network(torch.as_tensor(np.atleast_2d(x), dtype=torch.float32))
+        return out.numpy().astype(float)

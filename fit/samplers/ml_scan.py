@@ -1,23 +1,33 @@
-"""Classifier-steered scan: a committee of classifiers learns where the target region is
-and chooses the next batch of points to evaluate.
+"""ML-steered scan: a committee of regressors learns how far each point of the prior lies
+from the target region and chooses the next batch of points to evaluate.
 
-Each round: label every point evaluated so far from its likelihood (`fit.ml.labels`:
-in target if within the 2 sigma Delta chi^2 of the best point, or passing every hard
-constraint; pseudo-labels from the best ln L quantile while few are in target, so the
-scan climbs even when the first batch holds no hit); train the committee with balanced
-class weights (`fit.ml.classifiers`); draw a pool of candidates from the prior and from an
-adaptive density around the positive points (`fit.ml.candidates`); score them by the
-committee's mean probability plus its disagreement; choose the batch greedily with a
-diversity damping, plus a fixed fraction of prior draws that no classifier filters; and
-evaluate it through the pool like any other batch. The classifier only proposes: every
-written log-likelihood comes from the real calculation.
+Each round:
+
+1. every point evaluated so far gets its distance to the target from its likelihood
+   (`fit.ml.labels`: a function of Delta chi^2 to the best point, or of the hard cuts it
+   failed; in target within the 2 sigma region); while fewer than ``min_positive`` are in
+   target, the best ``pseudo_fraction`` are pseudo-labelled positive;
+2. the committee (`fit.ml.surrogates`) learns that distance, each member on a bootstrap
+   resample; its out-of-bag predictions calibrate its score (mean distance minus
+   ``uncertainty_weight`` times the members' spread) into a probability of being in
+   target (`fit.ml.selection.Calibration`);
+3. a pool of ``candidates`` per point is drawn from the prior and from an adaptive
+   density around the positive points (`fit.ml.candidates`) and screened by the committee;
+4. the batch: once ``min_positive`` points are in target, greedily the candidates with the
+   largest P^2 x d, d the distance to the nearest in-target point or candidate chosen
+   before (likely hits that add most to the region mapped so far); before that, the
+   farthest-point spread of the best tenth of the pool by score (climbing on many fronts
+   at once); plus ``explore_fraction`` prior draws that no model filters;
+5. the batch goes through the pool of MPI ranks like any other; every written
+   log-likelihood comes from the real calculation, never from the committee.
 
 Every point is written with ``sampler/round``, ``sampler/proposal`` (`PROPOSALS`: initial,
-prior, density, explore) and ``sampler/p_target`` (the committee's probability when the
-point was chosen; NaN before the first training). ``/sampler_info`` holds the per-round
-record (evaluations, in-target points, pseudo-labels, hit rate of the chosen points,
-seconds spent training, screening and evaluating) and ``kind = "profile"``: the points are
-not a posterior sample; use them for profile likelihoods and maps of the region.
+prior, density, explore), ``sampler/p_target`` (the calibrated probability when the point
+was chosen; NaN without a calibration) and ``sampler/predicted_distance`` (the
+committee's mean distance). ``/sampler_info`` holds the per-round record (evaluations,
+in-target points, positives, pseudo-labels, hit rate of the screened points, seconds
+spent training, screening and evaluating) and ``kind = "profile"``: the points are not a
+posterior sample; use them for profile likelihoods and maps of the region.
 
 Resume: the points in the file are the training set; ``--resume`` reads them back,
 retrains and continues with the next round (the continuation is not the same sequence
@@ -42,8 +52,10 @@ from . import Interrupted, Scan, sampler
 
 log = logging.getLogger(__name__)
 
-#: the largest diversity radius, as a fraction of the unit cube's diagonal
-LARGEST_RADIUS = 0.1
+#: while climbing, the batch is spread over this best fraction of the pool by score
+CLIMB_FRACTION = 0.1
+#: P^PRECISION_POWER x d: the weight of a likely hit against the distance it adds
+PRECISION_POWER = 2
 
 
 @dataclass
@@ -55,17 +67,13 @@ class History:
     valid: np.ndarray
     terms: dict[str, np.ndarray]
     round: np.ndarray
-    proposal: np.ndarray
-    chosen_p: np.ndarray
 
     @classmethod
     def empty(cls, ndim: int, terms: list[str]) -> History:
         return cls(np.zeros((0, ndim)), np.zeros(0), np.zeros(0, bool),
-                   {t: np.zeros(0) for t in terms}, np.zeros(0, np.int32),
-                   np.zeros(0, np.int8), np.zeros(0))
+                   {t: np.zeros(0) for t in terms}, np.zeros(0, np.int32))
 
-    def add(self, cube: np.ndarray, batch: PointBatch, round_: int, proposal: np.ndarray,
-            chosen_p: np.ndarray) -> None:
+    def add(self, cube: np.ndarray, batch: PointBatch, round_: int) -> None:
         n = len(batch)
         self.cube = np.concatenate([self.cube, cube])
         self.loglike = np.concatenate([self.loglike, batch.loglike])
@@ -74,8 +82,6 @@ class History:
             self.terms[term] = np.concatenate([self.terms[term],
                                                batch.terms.get(term, np.full(n, np.nan))])
         self.round = np.concatenate([self.round, np.full(n, round_, np.int32)])
-        self.proposal = np.concatenate([self.proposal, proposal])
-        self.chosen_p = np.concatenate([self.chosen_p, chosen_p])
 
     def __len__(self) -> int:
         return len(self.loglike)
@@ -97,8 +103,7 @@ class RoundRecord:
         return {k: np.asarray(v) for k, v in self.rows.items()}
 
 
-def _read_history(scan: Scan, terms: list[str]
-                  ) -> tuple[History, dict[str, np.ndarray]]:
+def _read_history(scan: Scan, terms: list[str]) -> tuple[History, dict[str, np.ndarray]]:
     """The points already in the run file and its per-round record (resume)."""
     names = scan.space.sampled_names
     history = History.empty(scan.ndim, terms)
@@ -107,17 +112,13 @@ def _read_history(scan: Scan, terms: list[str]
     scan.writer.flush()
     with open_locked(scan.writer.path, "r") as f:
         n = f["point/id"].shape[0]
-
-        def column(name: str, fill: float) -> np.ndarray:
-            return f[name][:n] if name in f else np.full(n, fill)
-
         history.cube = np.column_stack([f[f"cube/{name}"][:n] for name in names])
         history.loglike = np.asarray(f["point/loglike"][:n], dtype=float)
         history.valid = np.asarray(f["point/valid"][:n], dtype=bool)
-        history.terms = {t: np.asarray(column(f"loglike/{t}", np.nan), float) for t in terms}
-        history.round = np.asarray(column("sampler/round", 0), dtype=np.int32)
-        history.proposal = np.asarray(column("sampler/proposal", 0), dtype=np.int8)
-        history.chosen_p = np.asarray(column("sampler/p_target", np.nan), dtype=float)
+        history.terms = {t: np.asarray(f[f"loglike/{t}"][:n], float) if f"loglike/{t}" in f
+                         else np.full(n, np.nan) for t in terms}
+        history.round = np.asarray(f["sampler/round"][:n] if "sampler/round" in f
+                                   else np.zeros(n), dtype=np.int32)
         old = {k: v[:] for k, v in f["sampler_info"].items()} if "sampler_info" in f else {}
     return history, old
 
@@ -144,37 +145,39 @@ def _check(name: str, value: float, low: float, high: float | None = None,
 @sampler("ml_scan")
 def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         target_points: int = 1000, target: str = "delta_chi2",
-        delta_chi2: float | None = None, confidence: float = 0.9545,
-        classifier: str = "mlp", members: int | None = None, hidden: list | None = None,
-        initial_points: int | None = None, explore_fraction: float = 0.1,
-        prior_fraction: float = 0.25, candidates: int = 50, uncertainty_weight: float = 0.5,
-        diversity: float = 1.0, min_positive: int = 20, pseudo_fraction: float = 0.1,
-        max_training: int = 5000, per_term: bool = False, initial_model: Path | None = None,
-        export_model: bool = False) -> dict[str, Any] | None:
-    """Classifier-steered scan until ``target_points`` in-target points or
-    ``max_evaluations`` evaluations (see the module docstring; README has the options)."""
+        delta_chi2: float | None = None, confidence: float = 0.9545, model: str = "mlp",
+        members: int = 4, hidden: list | None = None, epochs: int = 200,
+        update_epochs: int = 40, initial_points: int | None = None,
+        explore_fraction: float = 0.1, prior_fraction: float = 0.5, candidates: int = 200,
+        uncertainty_weight: float = 2.0, diversity: float = 1.0, min_positive: int = 20,
+        pseudo_fraction: float = 0.1, max_training: int = 5000, per_term: bool = False,
+        initial_model: Path | None = None, export_model: bool = False
+        ) -> dict[str, Any] | None:
+    """ML-steered scan until ``target_points`` in-target points or ``max_evaluations``
+    evaluations (see the module docstring; README has the options)."""
     from ..ml import candidates as cand
     from ..ml import labels as lab
-    from ..ml.classifiers import CLASSIFIERS, make_committee
+    from ..ml.surrogates import MODELS, make_committee
 
     ndim = scan.ndim
     for name, value, low in (("batch_size", batch_size, 1), ("max_evaluations",
                              max_evaluations, 0), ("target_points", target_points, 1),
                              ("candidates", candidates, 1), ("min_positive", min_positive, 1),
-                             ("max_training", max_training, 10)):
+                             ("max_training", max_training, 10), ("members", members, 1),
+                             ("epochs", epochs, 1), ("update_epochs", update_epochs, 1)):
         _check(name, value, low)
     _check("explore_fraction", explore_fraction, 0.0, 1.0)
     _check("prior_fraction", prior_fraction, 0.0, 1.0)
     _check("pseudo_fraction", pseudo_fraction, 0.0, 1.0, strict_low=True)
     _check("confidence", confidence, 0.0, 1.0 - 1e-12, strict_low=True)
     _check("uncertainty_weight", uncertainty_weight, 0.0)
-    _check("diversity", diversity, 0.0, strict_low=True)
+    _check("diversity", diversity, 0.0)
     if target not in lab.TARGETS:
         raise SamplerError(f"sampler 'ml_scan' option 'target' must be one of "
                            f"{', '.join(lab.TARGETS)}, got {target!r}")
-    if classifier not in CLASSIFIERS:
-        raise SamplerError(f"sampler 'ml_scan' option 'classifier' must be one of "
-                           f"{', '.join(CLASSIFIERS)}, got {classifier!r}")
+    if model not in MODELS:
+        raise SamplerError(f"sampler 'ml_scan' option 'model' must be one of "
+                           f"{', '.join(MODELS)}, got {model!r}")
     if delta_chi2 is not None:
         _check("delta_chi2", delta_chi2, 0.0, strict_low=True)
     if ndim < 1:
@@ -184,9 +187,8 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         raise SamplerError(f"sampler 'ml_scan' option 'hidden' must be a list of positive "
                            f"layer sizes, got {hidden!r}")
     try:
-        committee = make_committee(classifier, members=members or (5 if classifier == "torch"
-                                                                   else 3),
-                                   hidden=layers, seed=scan.seed)
+        committee = make_committee(model, members=members, hidden=layers, seed=scan.seed,
+                                   epochs=epochs, update_epochs=update_epochs)
     except ValueError as exc:
         raise SamplerError(f"sampler 'ml_scan': {exc}") from None
     preset = _initial_model(initial_model, scan) if initial_model is not None else None
@@ -194,7 +196,7 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         from ..ml.onnx_io import _require
 
         try:
-            _require("skl2onnx" if classifier != "torch" else "onnx")
+            _require("skl2onnx" if model != "torch" else "onnx")
         except ImportError as exc:
             raise SamplerError(f"sampler 'ml_scan' option 'export_model': {exc}") from None
     threshold = delta_chi2 if delta_chi2 is not None else lab.delta_chi2_threshold(ndim,
@@ -203,18 +205,21 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
     floor = scan.evaluator.floor
     terms = list(scan.evaluator.graph.terms)
     first = initial_points or batch_size
+    choice = Choice(explore_fraction, prior_fraction, candidates, uncertainty_weight,
+                    diversity)
 
     def labels_of(history: History) -> Any:
-        rank = None
-        if target == "constraints":   # order excluded points by how many terms they passed
-            rank = sum(np.isfinite(v).astype(float) for v in history.terms.values()) \
-                if terms else None
-        return lab.training_labels(history.loglike, history.valid, target=target,
-                                   threshold=threshold, floor=floor,
-                                   min_positive=min_positive, pseudo_fraction=pseudo_fraction,
-                                   rank=rank)
+        failed = None
+        if target == "constraints" and terms:   # how many cuts each point failed
+            failed = sum((~np.isfinite(v) | (v <= floor)).astype(float)
+                         for v in history.terms.values())
+        y = lab.distance(history.loglike, history.valid, target=target, threshold=threshold,
+                         floor=floor, failed=failed)
+        return lab.labels(y, min_positive=min_positive, pseudo_fraction=pseudo_fraction)
 
     def loop() -> dict[str, Any]:
+        from threadpoolctl import threadpool_limits
+
         history, previous = _read_history(scan, terms)
         record = RoundRecord()
         for key in record.rows:
@@ -223,7 +228,7 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         if len(history):
             log.info("ml_scan: resuming at round %d with %d points from the file", round_,
                      len(history))
-        train_seconds = 0.0
+        calibration = preset[1] if preset is not None else None
         while True:
             labels = labels_of(history) if len(history) else None
             n_target = int(labels.in_target.sum()) if labels is not None else 0
@@ -232,37 +237,44 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
             rng = np.random.default_rng([scan.seed, round_])
             m = min(first if len(history) == 0 else batch_size,
                     max_evaluations - len(history))
-            start = time.perf_counter()
-            if labels is not None and labels.trainable:
-                x, y, w = _training_set(history, labels, rng, max_training, per_term,
-                                        term_threshold)
-                committee.fit(x, y, w)
+            # small matrices: BLAS threads cost more than they gain, and the cores belong
+            # to the evaluations
+            with threadpool_limits(1):
+                start = time.perf_counter()
+                if labels is not None and np.ptp(labels.y) > 0:
+                    rows = _training_rows(labels, rng, max_training)
+                    y = labels.y[rows, None]
+                    if per_term and terms:
+                        y = np.column_stack([y, lab.term_distances(history.terms,
+                                                                    term_threshold)[rows]])
+                    committee.fit(history.cube[rows], y)
+                    calibration = _calibrate(committee, labels.in_target[rows],
+                                             uncertainty_weight)
                 train_seconds = time.perf_counter() - start
-            else:
-                train_seconds = 0.0
-            model = committee if committee.trained else preset
-            start = time.perf_counter()
-            if model is None:
-                cube = rng.random((m, ndim))
-                kind = np.full(m, cand.INITIAL if len(history) == 0 else cand.EXPLORE,
-                               np.int8)
-                p_chosen = np.full(m, np.nan)
-            else:
-                cube, kind, p_chosen = _choose(model, history, labels, rng, m, cand,
-                                               explore_fraction, prior_fraction, candidates,
-                                               uncertainty_weight, diversity)
-            screen_seconds = time.perf_counter() - start
+                surrogate = committee if committee.trained else \
+                    (preset[0] if preset is not None else None)
+                start = time.perf_counter()
+                if surrogate is None:
+                    cube = rng.random((m, ndim))
+                    kind = np.full(m, cand.INITIAL if len(history) == 0 else cand.EXPLORE,
+                                   np.int8)
+                    p_chosen = predicted = np.full(m, np.nan)
+                else:
+                    cube, kind, p_chosen, predicted = choice.batch(
+                        surrogate, calibration, labels, history.cube, rng, m)
+                screen_seconds = time.perf_counter() - start
             start = time.perf_counter()
             batch = _evaluate(scan, cube, {"round": np.full(m, round_, np.int32),
-                                           "proposal": kind, "p_target": p_chosen})
+                                           "proposal": kind, "p_target": p_chosen,
+                                           "predicted_distance": predicted})
             evaluate_seconds = time.perf_counter() - start
-            history.add(cube, batch, round_, kind, p_chosen)
+            history.add(cube, batch, round_)
             now = labels_of(history)
-            steered = kind == cand.DENSITY
+            screened = (kind == cand.PRIOR) | (kind == cand.DENSITY)
             hits = now.in_target[-m:]
             record.add(round=round_, evaluations=len(history), in_target=now.in_target.sum(),
                        positives=now.positive.sum(), pseudo=now.pseudo,
-                       hit_rate=hits[steered].mean() if steered.any() else math.nan,
+                       hit_rate=hits[screened].mean() if screened.any() else math.nan,
                        train_seconds=train_seconds, screen_seconds=screen_seconds,
                        evaluate_seconds=evaluate_seconds)
             log.info("ml_scan round %d: %d evaluated, %d in target%s, hit rate %.2f, "
@@ -273,11 +285,12 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
             round_ += 1
         reached = n_target >= target_points
         info = {"kind": "profile", "sampler": "ml_scan", "target": target,
-                "delta_chi2": threshold, "classifier": classifier,
+                "delta_chi2": threshold, "model": model,
                 "target_points": target_points, "in_target": n_target,
                 "reached_target": reached, "evaluations": len(history)}
         if export_model and committee.trained:
-            path = _export(committee, scan, target, threshold, terms if per_term else [])
+            path = _export(committee, calibration, scan, target, threshold,
+                           uncertainty_weight, terms if per_term else [])
             info["model_file"] = str(path)
         scan.writer.write_group("sampler_info", record.arrays(), info)
         log.info("ml_scan: %d evaluations, %d in target (%s)", len(history), n_target,
@@ -287,56 +300,81 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
     return scan.drive(loop)
 
 
-def _training_set(history: History, labels: Any, rng: np.random.Generator, max_training: int,
-                  per_term: bool, term_threshold: float
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points, label columns and balanced weights; at most ``max_training`` rows (every
-    positive up to half of them, the rest a random choice of the negatives)."""
-    from ..ml.labels import balanced_weights, term_labels
+@dataclass
+class Choice:
+    """How a batch is chosen (the sampler's options of that name)."""
 
-    y = labels.positive[:, None]
-    if per_term and history.terms:
-        y = np.column_stack([y, term_labels(history.terms, term_threshold)])
-    rows = np.arange(len(history))
-    if len(rows) > max_training:
-        positive, negative = np.flatnonzero(labels.positive), np.flatnonzero(~labels.positive)
-        n_pos = min(len(positive), max_training // 2)
-        rows = np.concatenate([rng.choice(positive, n_pos, replace=False),
-                               rng.choice(negative, min(len(negative), max_training - n_pos),
-                                          replace=False)])
-    return history.cube[rows], y[rows], balanced_weights(y[rows, 0])
+    explore_fraction: float
+    prior_fraction: float
+    candidates: int
+    uncertainty_weight: float
+    diversity: float
+
+    def batch(self, surrogate: Any, calibration: Any, labels: Any, evaluated: np.ndarray,
+              rng: np.random.Generator, m: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``m`` points: screened candidates and unscreened prior draws; with their kind,
+        calibrated probability and predicted distance (module docstring, step 4)."""
+        from ..ml import candidates as cand
+        from ..ml.selection import farthest_points
+
+        ndim = evaluated.shape[1]
+        n_explore = round(self.explore_fraction * m)
+        n_steered = m - n_explore
+        positive = evaluated[labels.positive] if labels is not None else evaluated[:0]
+        found = evaluated[labels.in_target] if labels is not None else evaluated[:0]
+        density = cand.LocalDensity.around(positive) if len(positive) else None
+        pool, kind = cand.propose(rng, self.candidates * max(n_steered, 1), ndim, density,
+                                  self.prior_fraction)
+        mean, spread = surrogate.predict(pool)
+        score = mean[:, 0] - self.uncertainty_weight * spread[:, 0]
+        p = calibration(score) if calibration is not None else np.full(len(pool), np.nan)
+        mapping = calibration is not None and (labels is None or labels.enough)
+        if mapping:
+            chosen = farthest_points(pool, n_steered, found,
+                                     weight=p**PRECISION_POWER + 1e-12, power=self.diversity)
+        else:
+            top = np.argsort(score, kind="stable")[:max(n_steered,
+                                                        math.ceil(CLIMB_FRACTION * len(pool)))]
+            chosen = top[farthest_points(pool[top], n_steered, found, power=self.diversity)]
+        explore = rng.random((n_explore, ndim))
+        explore_mean, explore_spread = surrogate.predict(explore)
+        explore_score = explore_mean[:, 0] - self.uncertainty_weight * explore_spread[:, 0]
+        explore_p = calibration(explore_score) if calibration is not None \
+            else np.full(n_explore, np.nan)
+        return (np.concatenate([pool[chosen], explore]),
+                np.concatenate([kind[chosen], np.full(n_explore, cand.EXPLORE, np.int8)]),
+                np.concatenate([p[chosen], explore_p]),
+                np.concatenate([mean[chosen, 0], explore_mean[:, 0]]))
 
 
-def _choose(model: Any, history: History, labels: Any, rng: np.random.Generator, m: int,
-            cand: Any, explore_fraction: float, prior_fraction: float, candidates: int,
-            uncertainty_weight: float, diversity: float
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The next batch: screened candidates chosen by score and diversity, plus prior draws."""
-    ndim = history.cube.shape[1]
-    n_explore = round(explore_fraction * m)
-    n_steered = m - n_explore
-    positive = history.cube[labels.positive] if labels is not None else np.zeros((0, ndim))
-    density = cand.LocalDensity.around(positive) if len(positive) else None
-    pool, kind = cand.propose(rng, candidates * max(n_steered, 1), ndim, density,
-                              prior_fraction)
-    mean, spread = model.predict(pool)
-    score = mean[:, 0] + uncertainty_weight * spread[:, 0]
-    largest = LARGEST_RADIUS * math.sqrt(ndim)
-    # spots are judged on the scale of the gaps between positive points: a candidate half
-    # a gap from a positive point (or from one chosen before it) keeps 63% of its score
-    radius = 0.5 * diversity * cand.spacing(positive, largest) if len(positive) else largest
-    chosen = cand.select_diverse(pool, score, n_steered, radius, evaluated=positive)
-    explore = rng.random((n_explore, ndim))
-    cube = np.concatenate([pool[chosen], explore])
-    kinds = np.concatenate([kind[chosen], np.full(n_explore, cand.EXPLORE, np.int8)])
-    p = np.concatenate([mean[chosen, 0], model.predict(explore)[0][:, 0]]) if n_explore \
-        else mean[chosen, 0]
-    return cube, kinds, p
+def _training_rows(labels: Any, rng: np.random.Generator, max_training: int) -> np.ndarray:
+    """Indices of the training points: all, or at most ``max_training`` of them (the
+    nearest to the target up to half, the rest a random choice of the others)."""
+    n = len(labels.y)
+    if n <= max_training:
+        return np.arange(n)
+    order = np.argsort(labels.y, kind="stable")
+    near, rest = order[:max_training // 2], order[max_training // 2:]
+    return np.concatenate([near, rng.choice(rest, max_training - len(near), replace=False)])
 
 
-def _initial_model(path: Path, scan: Scan) -> Any:
-    """A committee exported by an earlier run, checked against this run's parameters."""
+def _calibrate(committee: Any, in_target: np.ndarray, uncertainty_weight: float) -> Any:
+    """The calibration of the committee's score on its out-of-bag predictions, or None
+    while the training points hold only one class."""
+    from ..ml.selection import Calibration
+
+    if in_target.all() or not in_target.any():
+        return None
+    score = committee.oob[:, 0] - uncertainty_weight * committee.oob_spread[:, 0]
+    return Calibration.fit(score, in_target)
+
+
+def _initial_model(path: Path, scan: Scan) -> tuple[Any, Any]:
+    """A committee exported by an earlier run, checked against this run's parameters, and
+    its calibration."""
     from ..ml.onnx_io import OnnxCommittee
+    from ..ml.selection import Calibration
 
     try:
         model = OnnxCommittee(path)
@@ -346,17 +384,20 @@ def _initial_model(path: Path, scan: Scan) -> Any:
     if names != scan.space.sampled_names:
         raise SamplerError(f"sampler 'ml_scan' option 'initial_model': {path} was trained on "
                            f"parameters {names}, this run samples {scan.space.sampled_names}")
-    return model
+    calibration = model.metadata.get("calibration")
+    return model, Calibration.from_dict(calibration) if calibration else None
 
 
-def _export(committee: Any, scan: Scan, target: str, threshold: float,
-            terms: list[str]) -> Path:
+def _export(committee: Any, calibration: Any, scan: Scan, target: str, threshold: float,
+            uncertainty_weight: float, terms: list[str]) -> Path:
     from ..ml.onnx_io import export_committee
 
     path = Path(scan.writer.path)
-    out = path.with_name(path.stem + "-classifier.onnx")
+    out = path.with_name(path.stem + "-surrogate.onnx")
     export_committee(committee, out, parameters=scan.space.sampled_names, target=target,
-                     delta_chi2=threshold, outputs_names=["target", *terms],
+                     delta_chi2=threshold, outputs_names=["distance", *terms],
+                     uncertainty_weight=uncertainty_weight,
+                     calibration=calibration.to_dict() if calibration is not None else None,
                      input="unit cube of the sampled parameters")
-    log.info("ml_scan: classifier written to %s", out)
+    log.info("ml_scan: surrogate written to %s", out)
     return out
