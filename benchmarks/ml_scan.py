@@ -1,7 +1,7 @@
 """ML-steered scan against random sampling, a nested sampler and DLScanner on two toys.
 
     python benchmarks/ml_scan.py [--toys shell two_modes] [--methods ...]
-                                 [--dlscanner-python /path/to/venv/bin/python]
+                                 [--dlscanner-python .venv-dlscanner/bin/python]
 
 Toys (yaml/shell6d.yaml, yaml/two_modes.yaml): a 6-D thin shell (in target 3.05e-3 of
 the prior) and two narrow 6-D modes (1.0e-6 of the prior, no hit expected in a first batch
@@ -213,7 +213,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--toys", nargs="+", default=list(TOYS), choices=list(TOYS))
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
-    parser.add_argument("--dlscanner-python", default="/tmp/dlscanner-venv/bin/python",
+    parser.add_argument("--dlscanner-python",
+                        default=str(ROOT / ".venv-dlscanner" / "bin" / "python"),
                         help="python of an environment with dlscanner and tensorflow")
     parser.add_argument("--dlscanner-epochs", type=int, default=100)
     parser.add_argument("--model", default="mlp", help="the ML scan's model")
