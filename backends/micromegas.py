@@ -49,6 +49,7 @@ import numpy as np
 
 from fit import InvalidPoint, PartlyInvalid, provider
 
+from .nmssm_labels import LABELS
 from .slha_program import SLHAProgram, tail
 
 #: micrOMEGAs NMSSM particle names (model file prtcls1.mdl) -> this project's labels
@@ -199,13 +200,13 @@ def _results(value: Any) -> list[MicrOMEGAsResult]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-@provider("omega_h2", vectorised=True, name="micromegas_omega_h2")
+@provider("omega_h2", vectorised=True, name="micromegas_omega_h2", labels=LABELS["omega_h2"])
 def micromegas_omega_h2(micromegas_output: list) -> np.ndarray:
     """Omega h^2 of the dark-matter candidate (micrOMEGAs)."""
     return np.array([r.omega_h2 for r in _results(micromegas_output)])
 
 
-@provider("x_f", vectorised=True, name="micromegas_x_f")
+@provider("x_f", vectorised=True, name="micromegas_x_f", labels=LABELS["x_f"])
 def micromegas_x_f(micromegas_output: list) -> np.ndarray:
     """Freeze-out x_f = m / T_f (micrOMEGAs' Xf)."""
     return np.array([r.x_f for r in _results(micromegas_output)])
@@ -235,7 +236,7 @@ def _register_cross_section(capability: str) -> None:
     name = f"micromegas_{capability}"
     extract.__name__ = extract.__qualname__ = name
     extract.__doc__ = f"{capability} [pb] as micrOMEGAs prints it."
-    provider(capability, vectorised=True, name=name)(extract)
+    provider(capability, vectorised=True, name=name, labels=LABELS[capability])(extract)
 
 
 for _capability in ("sigma_si_p", "sigma_si_n", "sigma_sd_p", "sigma_sd_n"):

@@ -51,6 +51,7 @@ import numpy as np
 
 from fit import InvalidPoint, provider
 
+from .nmssm_labels import LABELS
 from .slha_program import SLHAOutput, SLHAProgram, as_output, block_comments, entry
 
 #: the project's input-card template (structure of the reference card inp_defs.dat)
@@ -259,7 +260,7 @@ class _Extractor(ABC):
         """The capability's value for one point."""
 
 
-@provider("spectrum", name="nmssmtools_spectrum")
+@provider("spectrum", name="nmssmtools_spectrum", labels=LABELS["spectrum"])
 class Spectrum(_Extractor):
     """NMSSM spectrum from SLHA2 blocks: masses [GeV], mixing matrices (docs/capabilities.md)."""
 
@@ -267,7 +268,8 @@ class Spectrum(_Extractor):
         return nmssm_spectrum(out)
 
 
-@provider("higgs_couplings", name="nmssmtools_higgs_couplings")
+@provider("higgs_couplings", name="nmssmtools_higgs_couplings",
+          labels=LABELS["higgs_couplings"])
 class HiggsCouplings(_Extractor):
     """Reduced couplings of h1..h3 and a1, a2 (NMSSMTools REDCOUP; keys of
     docs/capabilities.md)."""
@@ -295,7 +297,7 @@ def _register_number(capability: str, reader: Callable[[SLHAOutput, str], float]
             return reader(out, capability)
 
     Number.__name__ = Number.__qualname__ = f"NMSSMTools_{capability}"
-    provider(capability, name=f"nmssmtools_{capability}")(Number)
+    provider(capability, name=f"nmssmtools_{capability}", labels=LABELS[capability])(Number)
 
 
 for _capability, (_index, _meaning) in LOWEN.items():
@@ -306,7 +308,7 @@ for _capability in ("sigma_si_p", "sigma_sd_p", "sigma_sd_n"):
                      f"(found by its comment).")
 
 
-@provider("sigma_si_n", name="nmssmtools_sigma_si_n")
+@provider("sigma_si_n", name="nmssmtools_sigma_si_n", labels=LABELS["sigma_si_n"])
 class SigmaSINeutron(_Extractor):
     """sigma_n^SI [pb]: from LOWEN if there, else sigma_p^SI (``neutron_from_proton``)."""
 

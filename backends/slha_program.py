@@ -27,8 +27,14 @@ Process control: each process (MPI rank, forked worker) has its own scratch
 directory, on tmpfs (``/dev/shm``) where available, created on first use and
 emptied before every point; the program runs there without a shell
 (``subprocess`` with an argument list) in a new session, and a hard timeout
-kills its whole process group. The input is filled with `string.Template`
-(``${name}`` placeholders: the parameters, the options ``values``, and
+kills its whole process group and every process that carries its
+``FIT_CHILD`` environment marker (`fit.children`: also those that called
+``setsid``). When the run dies, even by SIGKILL, its guardian process kills
+what the programs left running and removes the scratch directory. A scratch
+directory holds a lock file locked by its process while it lives; directories
+whose lock is free (their process died) are removed when the next process
+makes its own. The input is filled with `string.Template` (``${name}``
+placeholders: the parameters, the options ``values``, and
 ``${input}``/``${output}``, the file names); nothing is evaluated.
 
 Invalid-point codes: ``backend_failure`` (non-zero exit or killed by a signal;
@@ -40,12 +46,18 @@ configuration error at start-up, naming the option to set.
 
 SLHA: Skands et al., hep-ph/0311123 (SLHA1); Allanach et al., arXiv:0801.0045
 (SLHA2). Parsing by pyslha (Buckley, arXiv:1305.4194) after dropping lines it
-cannot read (see `clean_slha`).
+cannot read and writing Fortran exponents (``1.25D+02``) as ``1.25E+02`` (see
+`clean_slha`). A file whose last line has no end (cut short while written, e.g.
+``25 1.2345E+0``) is not read at all; an entry that is not a finite number
+(``1.0E+99999``, ``NaN``, ``1.2.3``) or that lies in a block written twice
+invalidates the point that reads it (``backend_output``, with the line).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import math
 import os
 import re
 import shlex
@@ -60,6 +72,7 @@ from string import Template
 from typing import Any
 
 from fit import InvalidPoint, provider
+from fit.children import children, kill_marked
 from fit.errors import FitError
 
 #: environment variables by which MPI launchers give the rank of a process
@@ -67,6 +80,8 @@ RANK_VARIABLES = ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID
 
 #: characters of a program's stderr/stdout kept in the reason of an invalid point
 TAIL_CHARS = 400
+#: the lock file of a scratch directory, held by its process while it lives
+OWNER = ".owner"
 
 
 @dataclass
@@ -77,6 +92,8 @@ class SLHAOutput:
     text: str = ""
     spinfo: dict[int, list[str]] = field(default_factory=dict)
     program: str = ""
+    #: sections written more than once ('MASS', 'DECAY 25') -> their header lines (1-based)
+    duplicates: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def warnings(self) -> list[str]:
@@ -99,6 +116,9 @@ _XSEC_HEADER = re.compile(rf"^XSECTION\s+{_NUM}\s+{_INT}\s+{_INT}\s+\d+(\s+{_INT
 _XSEC_LINE = re.compile(rf"^\s*{_INT}\s+{_INT}\s+{_INT}\s+{_NUM}\s+{_NUM}\s+{_INT}\s+{_NUM}"
                         r"(\s+\S+){0,2}\s*$")
 _BLOCK_HEADER = re.compile(r"^BLOCK\s+(\w+)", re.I)
+_DECAY_PDG = re.compile(rf"^DECAY\s+({_INT})\b", re.I)
+#: a number with a Fortran exponent (1.25D+02), as a whole token
+_FORTRAN_NUMBER = re.compile(r"(?<![^\s])([-+]?(?:\d+\.?\d*|\.\d+))[dD]([-+]?\d+)(?![^\s])")
 _COMMENTED_BLOCK = re.compile(r"^#\s*BLOCK\s+\w+", re.I)
 _INFO_BLOCKS = ("SPINFO", "DCINFO")
 
@@ -112,7 +132,8 @@ def clean_slha(text: str) -> str:
     DCINFO (NMSSMTools writes ``3  # message``; the messages are read from the
     raw text by `spinfo_messages`); and data lines after a commented-out block
     header (NMSSMTools writes ``# BLOCK FINETUNING`` followed by indented
-    entries, which would otherwise land in the block before).
+    entries, which would otherwise land in the block before). Numbers written
+    with a Fortran exponent (``1.25D+02``) are rewritten with ``E``.
     """
     kept: list[str] = []
     section: str | None = None
@@ -140,16 +161,57 @@ def clean_slha(text: str) -> str:
             else:
                 section = None
                 continue
-            kept.append(head)
+            kept.append(_FORTRAN_NUMBER.sub(r"\1E\2", head))
             continue
         if section == "block":
             if block in _INFO_BLOCKS and len(line.split()) < 2:
                 continue
-            kept.append(line)
+            kept.append(_FORTRAN_NUMBER.sub(r"\1E\2", line))
         elif (section == "decay" and _DECAY_LINE.match(line)) or (
                 section == "xsection" and _XSEC_LINE.match(line)):
-            kept.append(line)
+            kept.append(_FORTRAN_NUMBER.sub(r"\1E\2", line))
     return "\n".join(kept) + "\n"
+
+
+def section_lines(text: str) -> dict[str, list[int]]:
+    """Header lines (1-based) of each BLOCK (by name) and DECAY (``'DECAY <pdg>'``) section
+    of the raw SLHA text (commented-out headers are not sections)."""
+    found: dict[str, list[int]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw[0].isspace() or raw.startswith("#"):
+            continue
+        head = raw.split("#", 1)[0].strip()
+        block, decay = _BLOCK_HEADER.match(head), _DECAY_PDG.match(head)
+        name = block.group(1).upper() if block else f"DECAY {int(decay.group(1))}" \
+            if decay else None
+        if name is not None:
+            found.setdefault(name, []).append(number)
+    return found
+
+
+def source_line(text: str, block: str, key: tuple[int, ...]) -> str:
+    """``" (line N: '...')"`` for the line of ``block`` (or ``'DECAY <pdg>'``) with index
+    ``key`` in the raw SLHA text, or ``""`` if there is none (for messages)."""
+    inside = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        data = raw.split("#", 1)[0]
+        if not raw[0].isspace():
+            head = data.strip()
+            if block.startswith("DECAY "):
+                match = _DECAY_PDG.match(head)
+                if match and f"DECAY {int(match.group(1))}" == block:
+                    return f" (line {number}: '{raw.strip()}')"
+                continue
+            match = _BLOCK_HEADER.match(head)
+            inside = bool(match) and match.group(1).upper() == block
+            continue
+        index = data.split()[:len(key)]
+        if inside and len(data.split()) > len(key) and all(
+                i.lstrip("+-").isdigit() and int(i) == k for i, k in zip(index, key, strict=True)):
+            return f" (line {number}: '{raw.strip()}')"
+    return ""
 
 
 def spinfo_messages(text: str) -> dict[int, list[str]]:
@@ -202,16 +264,23 @@ def block_comments(text: str, block: str) -> dict[tuple[int, ...], tuple[float, 
 
 
 def parse_slha(text: str, program: str = "") -> SLHAOutput:
-    """Parse SLHA text into an `SLHAOutput`; ``ValueError`` if it holds no SLHA block."""
+    """Parse SLHA text into an `SLHAOutput`; ``ValueError`` if it holds no SLHA block or its
+    last line has no end (a file cut short while it was written)."""
     import pyslha
 
+    last = text.rsplit("\n", 1)[-1]
+    if last.strip() and not last.lstrip().startswith("#"):
+        raise ValueError(f"ends in the middle of line {text.count(chr(10)) + 1} "
+                         f"('{last.strip()[:60]}'): cut short while it was written")
     try:
         doc = pyslha.readSLHA(clean_slha(text), ignorenomass=True)
     except (pyslha.ParseError, pyslha.AccessError, ValueError, AssertionError) as exc:
         raise ValueError(f"not readable as SLHA: {exc}") from None
     if not doc.blocks:
         raise ValueError("no SLHA block found")
-    return SLHAOutput(doc=doc, text=text, spinfo=spinfo_messages(text), program=program)
+    duplicates = {name: lines for name, lines in section_lines(text).items() if len(lines) > 1}
+    return SLHAOutput(doc=doc, text=text, spinfo=spinfo_messages(text), program=program,
+                      duplicates=duplicates)
 
 
 def as_output(value: Any) -> SLHAOutput:
@@ -226,7 +295,8 @@ def as_output(value: Any) -> SLHAOutput:
 
 
 def entry(out: SLHAOutput, block: str, *key: int, what: str = "") -> float:
-    """One number of an SLHA document; ``InvalidPoint('backend_output')`` if absent.
+    """One number of an SLHA document; ``InvalidPoint('backend_output')`` if it is absent,
+    not a finite number, or in a section the document holds twice.
 
     ``block`` ``DECAY`` gives the total width of the particle ``key[0]``.
     """
@@ -234,16 +304,30 @@ def entry(out: SLHAOutput, block: str, *key: int, what: str = "") -> float:
     label = f"{name} {' '.join(str(k) for k in key)}".strip()
     for_what = f" ({what})" if what else ""
     source = out.program or "the SLHA document"
+    section = f"DECAY {key[0]}" if name == "DECAY" and key else name
+    if section in out.duplicates:
+        lines = out.duplicates[section]
+        raise InvalidPoint("backend_output",
+                           f"{source} writes {section} {len(lines)} times (lines "
+                           f"{', '.join(map(str, lines))}): {label}{for_what} is ambiguous")
     try:
         if name == "DECAY":
             value = doc.decays[key[0]].totalwidth
         else:
             value = doc.blocks[name][key if len(key) > 1 else key[0]] if key \
                 else doc.blocks[name].value()
-        return float(value)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):
         raise InvalidPoint("backend_output",
                            f"{source} has no entry {label}{for_what}") from None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):
+        raise InvalidPoint("backend_output",
+                           f"{source}: {label}{for_what} is {value!r}, not a finite number"
+                           f"{source_line(out.text, section, key if name != 'DECAY' else ())}")
+    return number
 
 
 def tail(text: str, n: int = TAIL_CHARS) -> str:
@@ -276,6 +360,47 @@ def scratch_base(preferred: str | None = None) -> Path:
 def _remove(path: Path, pid: int) -> None:
     if os.getpid() == pid:  # forked children must not remove their parent's directory
         shutil.rmtree(path, ignore_errors=True)
+
+
+def make_scratch(parent: Path, name: str) -> tuple[Path, int]:
+    """A new scratch directory ``parent/<name>-<random>`` and the descriptor of its lock,
+    held from before the directory gets its name (so that `remove_stale_scratch` of
+    another process never sees it unlocked). Keep the descriptor open while in use."""
+    parent.mkdir(parents=True, exist_ok=True)
+    making = Path(tempfile.mkdtemp(prefix=".fit-new-", dir=parent))
+    fd = os.open(making / OWNER, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    final = parent / f"{name}-{making.name.removeprefix('.fit-new-')}"
+    os.rename(making, final)
+    return final, fd
+
+
+def remove_stale_scratch(parent: Path) -> list[Path]:
+    """Remove the scratch directories under ``parent`` whose process died (their lock is
+    free); returns them. Directories of live processes, and anything not made by
+    `make_scratch`, are left alone."""
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return []
+    removed = []
+    for directory in entries:
+        if not directory.name.startswith(("fit-", ".fit-new-")) or \
+                not (directory / OWNER).is_file():
+            continue
+        try:
+            fd = os.open(directory / OWNER, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:   # held: its process lives
+            os.close(fd)
+            continue
+        shutil.rmtree(directory, ignore_errors=True)
+        os.close(fd)
+        removed.append(directory)
+    return removed
 
 
 # ---------------------------------------------------------------- the program runner
@@ -363,6 +488,7 @@ class SLHAProgram:
         self.scratch_parent = scratch_base(scratch_dir)
         self.keep_scratch = keep_scratch
         self._workdir: Path | None = None
+        self._owner = -1   # descriptor of the scratch directory's lock
         self._pid = -1
 
     # -- set-up -------------------------------------------------------------------
@@ -382,19 +508,22 @@ class SLHAProgram:
 
     @property
     def workdir(self) -> Path:
-        """This process's scratch directory (made on first use, and again after a fork)."""
+        """This process's scratch directory (made on first use, and again after a fork);
+        scratch directories left by dead processes are removed first."""
         if self._workdir is None or self._pid != os.getpid():
             self._pid = os.getpid()
             rank = process_rank()
             tag = f"rank{rank}-" if rank is not None else ""
-            self.scratch_parent.mkdir(parents=True, exist_ok=True)
-            self._workdir = Path(tempfile.mkdtemp(
-                prefix=f"fit-{self.capability}-{tag}pid{self._pid}-", dir=self.scratch_parent))
+            remove_stale_scratch(self.scratch_parent)
+            self._workdir, self._owner = make_scratch(
+                self.scratch_parent, f"fit-{self.capability}-{tag}pid{self._pid}")
             if not self.keep_scratch:  # at interpreter exit, and at the exit of a
-                # multiprocessing worker (which skips atexit)
+                # multiprocessing worker (which skips atexit); should the process be
+                # killed, its guardian removes it
                 from multiprocessing import util
 
                 util.Finalize(None, _remove, args=(self._workdir, self._pid), exitpriority=0)
+                children().watch_directory(self._workdir)
         return self._workdir
 
     # -- one point ----------------------------------------------------------------
@@ -474,7 +603,8 @@ class SLHAProgram:
         """Run the command in ``work``; returns (stdout, stderr) or raises `InvalidPoint`."""
         args = [Template(a).safe_substitute(subs) for a in self.command]
         stdin = self.stdin.safe_substitute(subs).encode() if self.stdin else None
-        env = {**os.environ, **self.env}
+        marker = children().environment()
+        env = {**os.environ, **self.env, **marker}
         out_path, err_path = work / ".stdout", work / ".stderr"
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             try:
@@ -487,15 +617,15 @@ class SLHAProgram:
             try:
                 proc.communicate(input=stdin, timeout=self.timeout)
             except subprocess.TimeoutExpired:
-                self._kill_group(proc)
+                self._kill_all(proc, marker)
                 raise InvalidPoint(
                     "timeout", f"{self.label} did not finish in {self.timeout:g} s and was "
                                f"killed{self._said(self._read(err_path), self._read(out_path))}"
                 ) from None
             finally:
                 if proc.returncode is None:   # e.g. KeyboardInterrupt during the wait
-                    self._kill_group(proc)
-            self._kill_group(proc)            # children it left behind
+                    self._kill_all(proc, marker)
+            self._kill_group(proc)            # children it left in its group
         stdout, stderr = self._read(out_path), self._read(err_path)
         if proc.returncode != 0:
             status = (f"was killed by signal {signal.Signals(-proc.returncode).name}"
@@ -505,6 +635,12 @@ class SLHAProgram:
         return stdout, stderr
 
     # -- helpers ------------------------------------------------------------------
+
+    @classmethod
+    def _kill_all(cls, proc: subprocess.Popen, marker: dict[str, str]) -> None:
+        """Kill the program, its process group and every process with its marker."""
+        cls._kill_group(proc)
+        kill_marked(next(iter(marker.values())))
 
     @staticmethod
     def _kill_group(proc: subprocess.Popen) -> None:
@@ -531,6 +667,8 @@ class SLHAProgram:
     @staticmethod
     def _clear(work: Path) -> None:
         for item in work.iterdir():
+            if item.name == OWNER:
+                continue
             if item.is_dir() and not item.is_symlink():
                 shutil.rmtree(item, ignore_errors=True)
             else:

@@ -2,10 +2,12 @@
 
     python benchmarks/oracle_table.py [--oracle ../shared/reference/oracle/random_A.csv]
                                       [--out runs/nmssm_builtin_oracle.csv] [--tree]
+                                      [--shared ../shared]
 
 Writes a CSV with the oracle's column names and ``idx`` (masses, S, P, N, U, V,
 and ``valid``/``code`` of the built-in theory checks), then runs
-``../shared/tools/compare_oracle.py ORACLE OUT``.
+``../shared/tools/compare_oracle.py ORACLE OUT``. It needs the shared validation data
+next to the repository (``--shared``): the oracle sample and the scorer.
 """
 
 from __future__ import annotations
@@ -27,10 +29,23 @@ INPUTS = {"lambda": "lambda_"}
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--oracle", default=str(ROOT.parent / "shared/reference/oracle/random_A.csv"))
+    ap.add_argument("--shared", default=str(ROOT.parent / "shared"),
+                    help="the shared validation data (reference/oracle/, tools/)")
+    ap.add_argument("--oracle", help="oracle sample (default SHARED/reference/oracle/"
+                                     "random_A.csv)")
     ap.add_argument("--out", default=str(ROOT / "runs/nmssm_builtin_oracle.csv"))
     ap.add_argument("--tree", action="store_true", help="tree-level Higgs masses only")
     args = ap.parse_args(argv)
+    shared = Path(args.shared)
+    args.oracle = args.oracle or str(shared / "reference/oracle/random_A.csv")
+    tool = shared / "tools/compare_oracle.py"
+    missing = [str(p) for p in (Path(args.oracle), tool) if not p.is_file()]
+    if missing:
+        print(f"error: {' and '.join(missing)} not found: this benchmark needs the oracle "
+              f"sample (NMSSMTools 5.6.0 inputs and outputs) and the scorer of the shared "
+              f"validation data (--shared DIR, default {ROOT.parent / 'shared'})",
+              file=sys.stderr)
+        return 2
     import pandas as pd
 
     o = pd.read_csv(args.oracle, comment="#")
@@ -60,7 +75,6 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False)
     print(f"wrote {args.out}")
-    tool = ROOT.parent / "shared/tools/compare_oracle.py"
     return subprocess.call([sys.executable, str(tool), args.oracle, args.out])
 
 

@@ -29,6 +29,18 @@ highest-posterior-density (HPD): the smallest set of bins holding 68.27% (95.45%
 the weight, i.e. the bins above a density threshold. For a parameter with a log prior
 the bins are equal in log10 of the parameter, so density and HPD regions refer to
 the logarithm.
+
+Effective sample size. For weighted samples (nested sampling, grids) Kish's
+(sum w)^2 / sum w^2; for an MCMC chain (emcee: unit weights, correlated steps) the number
+of samples over the integrated autocorrelation time of the quantity along the chains
+(`autocorrelation_time`, the estimator emcee uses, so that for the slowest parameter it is
+the number the run's log prints). Each figure says which it used.
+
+Figure ranges. By default figures zoom to where the profile likelihood is within
+Delta chi^2 = 11.83 of the best point (`ZOOM_LEVEL`, the 3 sigma region for two
+parameters) or, for posteriors, to the central 99.73% of the posterior mass, widened by
+`ZOOM_MARGIN` of its width on each side and clipped to the prior (`zoom_range`,
+`posterior_range`). Grid runs are binned on their grid nodes (`node_edges`).
 """
 
 from __future__ import annotations
@@ -52,6 +64,13 @@ LEVELS_2D: tuple[float, float] = (2.2957489288986, 5.9914645471080)
 MASSES: tuple[float, float] = (0.6826894921370859, 0.9544997361036416)
 #: Name that colours 2D profile bins by the likelihood term with the largest penalty.
 PENALTY = "terms"
+#: Delta chi^2 of the default zoom: the 3 sigma (99.73%) region for two parameters.
+ZOOM_LEVEL: float = 11.829158081900795
+#: Margin on each side of a zoomed range, as a fraction of its width.
+ZOOM_MARGIN: float = 0.1
+#: An observable whose positive values span this many decades (1st to 99th percentile of
+#: the usable points) gets a log axis unless the run file says otherwise.
+DECADES_FOR_LOG: float = 2.0
 
 
 class AnalysisError(FitError):
@@ -153,8 +172,9 @@ class Quantity:
     values: np.ndarray
     latex: str = ""
     unit: str = ""
-    log: bool = False          # log axis (a parameter with a log prior)
+    log: bool = False          # log axis: log prior, an observable spanning decades, or asked
     range: tuple[float, float] | None = None   # prior range, if any
+    nodes: np.ndarray | None = None            # grid nodes of a parameter of a grid run
 
     @property
     def label(self) -> str:
@@ -168,13 +188,40 @@ class Quantity:
         return self.key.split("/", 1)[-1].replace("/", "_")
 
 
-def quantity(results: Results, name: str) -> Quantity:
+def figure_labels(results: Results) -> dict[str, dict[str, Any]]:
+    """The run file's ``labels:`` block (name -> {latex, unit, log}), from its ``config``."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(results.config) or {}
+    except yaml.YAMLError:
+        return {}
+    labels = data.get("labels") if isinstance(data, dict) else None
+    return {str(k): dict(v) for k, v in (labels or {}).items() if isinstance(v, dict)}
+
+
+def spans_decades(values: np.ndarray, decades: float = DECADES_FOR_LOG) -> bool:
+    """Whether positive values spread over ``decades`` or more between their 1st and 99th
+    percentiles (the rule for an automatic log axis)."""
+    v = values[np.isfinite(values)]
+    if v.size < 2 or (v <= 0).any():
+        return False
+    low, high = np.percentile(v, [1.0, 99.0])
+    return bool(high >= low * 10.0**decades)
+
+
+def quantity(results: Results, name: str, *, log: bool | None = None) -> Quantity:
     """A parameter, observable or likelihood term by name.
 
     ``name`` is ``'x1'`` or ``'parameters/x1'``, ``'observables/NAME'`` or a plain
-    observable name, ``'loglike/TERM'`` (or a plain term name when no parameter or
-    observable has it). Labels and units come from the run's ``labels`` attribute,
-    the log axis and range from the prior in its ``config`` attribute.
+    observable name (``'spectrum/mh1'``, or ``'mh1'`` when one observable ends so),
+    ``'loglike/TERM'`` (or a plain term name when no parameter or observable has it).
+    Labels and units: a parameter's from the run's ``labels`` attribute (``latex:``,
+    ``unit:`` in the run file), an observable's as its provider declares them
+    (``observable_labels``); an entry of the run file's ``labels:`` block overrides
+    either. Log axis: a parameter with a log prior, an observable whose values
+    span `DECADES_FOR_LOG` decades; ``log:`` in the ``labels:`` block or the argument
+    ``log`` overrides. The parameters of a grid run carry their grid nodes.
     """
     groups = {"parameters": results.parameters, "observables": results.observables,
               "loglike": results.terms}
@@ -186,6 +233,9 @@ def quantity(results: Results, name: str) -> Quantity:
                                 f"{', '.join(groups[group]) or '(none)'}")
     else:
         found = [g for g in groups if name in groups[g]]
+        tails = [k for k in results.observables if k.rsplit("/", 1)[-1] == name]
+        if not found and len(tails) == 1:       # 'mh1' for 'spectrum/mh1'
+            found, name = ["observables"], tails[0]
         if not found:
             everything = [k for g in groups.values() for k in g]
             raise AnalysisError(f"no parameter, observable or likelihood term '{name}' in the "
@@ -205,8 +255,24 @@ def quantity(results: Results, name: str) -> Quantity:
         q = replace(q, latex=latex, unit=unit, log=spec.get("prior") == "log",
                     range=(float(rng[0]), float(rng[1])) if isinstance(rng, list | tuple)
                     and len(rng) == 2 else None)
-    elif group == "loglike":
+        if results.attrs.get("sampler") == "grid" and short in sampled_parameters(results):
+            nodes = np.unique(values[np.isfinite(values)])
+            q = replace(q, nodes=nodes if nodes.size else None)
+    elif group == "observables":
+        latex, unit = results.observable_labels.get(short, ("", ""))
+        q = replace(q, latex=latex, unit=unit, log=spans_decades(values[usable(results)]))
+    else:
         q = replace(q, latex=r"\ln L_\mathrm{" + short.replace("_", r"\_") + "}")
+    labels = figure_labels(results)
+    override = labels.get(short) or labels.get(q.key) or {}
+    q = replace(q, latex=str(override.get("latex", q.latex)),
+                unit=str(override.get("unit", q.unit)),
+                log=bool(override.get("log", q.log) if log is None else log))
+    if q.log:
+        inside = values[usable(results) & np.isfinite(values)]
+        if (inside <= 0).any():
+            raise AnalysisError(f"'{q.key}' has values <= 0 at usable points: it cannot have "
+                                f"a log axis")
     return q
 
 
@@ -236,6 +302,117 @@ def edges(values: np.ndarray, bins: int, *, log: bool = False,
         low = low - (abs(low) * 1e-6 or 1e-6)
     out = np.linspace(low, high, bins + 1)
     return 10.0**out if log else out
+
+
+def node_edges(nodes: np.ndarray, *, log: bool = False,
+               range: tuple[float, float] | None = None) -> np.ndarray:
+    """Bin edges centred on grid nodes: midway between neighbouring nodes (in log10 for a
+    log axis), half a spacing beyond the outer ones; only the nodes within ``range``."""
+    n = np.unique(np.asarray(nodes, dtype=float))
+    if range is not None:
+        span = range[1] - range[0]
+        tol = 1e-9 * (abs(span) or 1.0)
+        n = n[(n >= range[0] - tol) & (n <= range[1] + tol)]
+    if n.size == 0:
+        raise AnalysisError("no grid node in the range to plot")
+    t = np.log10(n) if log else n
+    if t.size == 1:
+        half = 0.5 * (abs(t[0]) or 1.0) if not log else 0.5
+        e = np.array([t[0] - half, t[0] + half])
+    else:
+        mid = 0.5 * (t[1:] + t[:-1])
+        e = np.concatenate([[2 * t[0] - mid[0]], mid, [2 * t[-1] - mid[-1]]])
+    return 10.0**e if log else e
+
+
+def _transform(q: Quantity, values: np.ndarray | float) -> np.ndarray:
+    """The axis coordinate: log10 for a log axis."""
+    v = np.asarray(values, dtype=float)
+    return np.log10(v) if q.log else v
+
+
+def _untransform(q: Quantity, t: float) -> float:
+    return float(10.0**t) if q.log else float(t)
+
+
+def full_range(results: Results, q: Quantity) -> tuple[float, float] | None:
+    """The prior range of a parameter, else the extent of the usable points' values."""
+    if q.range is not None and all(np.isfinite(q.range)):
+        return q.range
+    v = q.values[usable(results) & np.isfinite(q.values)]
+    return (float(v.min()), float(v.max())) if v.size else None
+
+
+def _widen(q: Quantity, low: float, high: float, margin: float,
+           full: tuple[float, float] | None) -> tuple[float, float]:
+    """[low, high] widened by ``margin`` of its width on each side (axis coordinates),
+    clipped to ``full``; grid nodes: the nodes inside, plus one on each side."""
+    tl, th = float(_transform(q, low)), float(_transform(q, high))
+    tf = tuple(float(_transform(q, f)) for f in full) if full else (-np.inf, np.inf)
+    width = th - tl
+    if width <= 0:                       # one point: a tenth of the full range, or of |x|
+        width = 0.1 * (tf[1] - tf[0]) if np.isfinite(tf).all() and tf[1] > tf[0] \
+            else 0.1 * (abs(tl) or 1.0)
+    tl, th = max(tl - margin * width, tf[0]), min(th + margin * width, tf[1])
+    if q.nodes is not None:
+        t = np.sort(_transform(q, q.nodes))
+        k0 = max(int(np.searchsorted(t, tl, side="right")) - 1, 0)
+        k1 = min(int(np.searchsorted(t, th, side="left")), len(t) - 1)
+        tl, th = t[k0], t[k1]
+    return _untransform(q, tl), _untransform(q, th)
+
+
+def zoom_range(results: Results, q: str | Quantity, *, level: float = ZOOM_LEVEL,
+               margin: float = ZOOM_MARGIN) -> tuple[float, float] | None:
+    """Where the profile likelihood of ``q`` is within Delta chi^2 = ``level`` of the best
+    usable point: the extent of the usable points inside (no binning), widened by
+    ``margin`` of its width on each side (in log10 for a log axis) and clipped to
+    `full_range`. None without a usable point. The 2D region at the same level projects
+    onto this range, so 1D and 2D figures of one run share their axes."""
+    q = q if isinstance(q, Quantity) else quantity(results, q)
+    mask = usable(results) & np.isfinite(q.values)
+    if not mask.any():
+        return None
+    ll = np.asarray(results.loglike, dtype=float)
+    best = ll[mask].max()
+    inside = q.values[mask & (-2.0 * (ll - best) <= level)]
+    return _widen(q, float(inside.min()), float(inside.max()), margin, full_range(results, q))
+
+
+def posterior_range(results: Results, q: str | Quantity, *, mass: float = 0.9973,
+                    margin: float = ZOOM_MARGIN) -> tuple[float, float]:
+    """The central ``mass`` of the posterior of ``q`` (weighted quantiles), widened by
+    ``margin`` of its width on each side and clipped to the prior range."""
+    q = q if isinstance(q, Quantity) else quantity(results, q)
+    rows, w = posterior_sample(results)
+    x, w = q.values[rows], w
+    ok = np.isfinite(x) & (w > 0)
+    x, w = x[ok], w[ok]
+    if x.size == 0:
+        raise AnalysisError(f"no posterior sample with a finite '{q.key}'")
+    order = np.argsort(x)
+    cdf = np.cumsum(w[order]) / w.sum()
+    tail = 0.5 * (1.0 - mass)
+    low = x[order][min(int(np.searchsorted(cdf, tail)), x.size - 1)]
+    high = x[order][min(int(np.searchsorted(cdf, 1.0 - tail)), x.size - 1)]
+    return _widen(q, float(low), float(high), margin, full_range(results, q))
+
+
+def union(ranges: list[tuple[float, float] | None]) -> tuple[float, float] | None:
+    """The smallest range holding all given ones (for several runs in one figure)."""
+    given = [r for r in ranges if r is not None]
+    if not given:
+        return None
+    return min(r[0] for r in given), max(r[1] for r in given)
+
+
+def axis_edges(q: Quantity, values: np.ndarray, bins: int,
+               range: tuple[float, float] | None) -> np.ndarray:
+    """Bin edges of ``q``: centred on the grid nodes of a grid run, else ``bins`` equal
+    bins (in log10 for a log axis) over ``range`` (default: the values' extent)."""
+    if q.nodes is not None:
+        return node_edges(q.nodes, log=q.log, range=range)
+    return edges(values, bins, log=q.log, range=range)
 
 
 def _bin_index(values: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -271,7 +448,7 @@ def centres(e: np.ndarray, log: bool = False) -> np.ndarray:
 class Profile1D:
     """Profile likelihood in one quantity. Per bin: maximum log L, Delta chi^2 relative to
     the best of all points used, and the coordinate and index of the bin's best point
-    (NaN / -1 in empty bins)."""
+    (NaN / -1 in empty bins); ``sampled``: bins that hold any point, valid or not."""
 
     quantity: Quantity
     edges: np.ndarray
@@ -281,6 +458,7 @@ class Profile1D:
     index: np.ndarray           # index into the run's points of each bin's best point
     best: float                 # the quantity at the best point overall
     best_loglike: float
+    sampled: np.ndarray | None = None
 
     @property
     def centres(self) -> np.ndarray:
@@ -314,7 +492,6 @@ class Profile1D:
             k = j + 1
         return [(float(a), float(b)) for a, b in out]
 
-
     def limits(self, level: float = 1.0) -> tuple[float, float] | None:
         """The outermost ends of `interval` (a sparse scan can split a range into pieces)."""
         pieces = self.interval(level)
@@ -325,12 +502,22 @@ def _cross(t0: float, y0: float, t1: float, y1: float, level: float) -> float:
     return t0 if y1 == y0 else t0 + (level - y0) * (t1 - t0) / (y1 - y0)
 
 
-def _default_bins(n: int, dims: int) -> int:
+def _default_bins(n: int, dims: int, hidden: int = 0) -> int:
     """Bins per axis for ``n`` points: about sqrt(n)/2 in 1D (20..80) and sqrt(n/20) per
-    axis in 2D (10..50), so that bins hold enough points to profile over the rest."""
+    axis in 2D (10..50), with 2^(hidden/2) times more points per bin when ``hidden``
+    other sampled parameters are profiled over (a bin's best point is sought in that many
+    more dimensions), so that bins hold enough points to profile over the rest."""
+    per_bin = 2.0 ** (max(hidden, 0) / 2)
     if dims == 1:
-        return int(np.clip(math.sqrt(max(n, 1)) / 2, 20, 80))
-    return int(np.clip(math.sqrt(max(n, 1) / 20), 10, 50))
+        return int(np.clip(math.sqrt(max(n, 1) / per_bin) / 2, 20, 80))
+    return int(np.clip(math.sqrt(max(n, 1) / (20 * per_bin)), 10, 50))
+
+
+def hidden_dimensions(results: Results, *quantities: Quantity) -> int:
+    """How many sampled parameters a profile in ``quantities`` maximises over (an
+    observable counts as one of the parameters it is made of)."""
+    shown = sum(1 for q in quantities)
+    return max(len(sampled_parameters(results)) - shown, 0)
 
 
 def _range(q: Quantity, values: np.ndarray) -> tuple[float, float] | None:
@@ -340,37 +527,51 @@ def _range(q: Quantity, values: np.ndarray) -> tuple[float, float] | None:
     return (float(finite.min()), float(finite.max())) if finite.size else None
 
 
+def _in_range(values: np.ndarray, rng: tuple[float, float] | None) -> np.ndarray:
+    if rng is None:
+        return np.isfinite(values)
+    return np.isfinite(values) & (values >= rng[0]) & (values <= rng[1])
+
+
 def profile_1d(results: Results, name: str | Quantity, *, bins: int | None = None,
                range: tuple[float, float] | None = None) -> Profile1D:
     """1D profile likelihood of a parameter or observable (see the module docstring).
 
-    Bins span the prior range of a parameter (else the values of the usable points),
-    equal in log10 for a log prior.
+    Bins span ``range`` (default: the prior range of a parameter, else the values of the
+    usable points), equal in log10 for a log axis, centred on the nodes of a grid run;
+    the default count follows the number of usable points in the range. Delta chi^2 is
+    relative to the best usable point of the whole run, also outside ``range``.
     """
     q = name if isinstance(name, Quantity) else quantity(results, name)
     mask = usable(results) & np.isfinite(q.values)
     if not mask.any():
         raise AnalysisError(f"no usable point (valid, log L above the floor) for '{q.name}'")
     ll = np.where(mask, results.loglike, -np.inf)
+    best = int(np.argmax(ll))
     x = q.values
-    e = edges(x[mask], bins or _default_bins(int(mask.sum()), 1), log=q.log,
-              range=range or _range(q, x[mask]))
+    rng = range or _range(q, x[mask])
+    n_in = int((mask & _in_range(x, rng)).sum())
+    e = axis_edges(q, x[mask], bins or _default_bins(n_in, 1, hidden_dimensions(results, q)),
+                   rng)
     b = np.where(mask, _bin_index(x, e), -1)
     index = best_per_bin(b, ll, len(e) - 1)
-    best = int(np.argmax(ll))
     filled = index >= 0
     bin_ll = np.full(len(e) - 1, np.nan)
     bin_ll[filled] = ll[index[filled]]
     at = np.full(len(e) - 1, np.nan)
     at[filled] = x[index[filled]]
+    anywhere = _bin_index(x, e)
+    sampled = np.bincount(anywhere[anywhere >= 0], minlength=len(e) - 1) > 0
     return Profile1D(quantity=q, edges=e, loglike=bin_ll, delta_chi2=-2 * (bin_ll - ll[best]),
-                     at=at, index=index, best=float(x[best]), best_loglike=float(ll[best]))
+                     at=at, index=index, best=float(x[best]), best_loglike=float(ll[best]),
+                     sampled=sampled)
 
 
 @dataclass
 class Profile2D:
     """Profile likelihood in two quantities: per bin (shape ``(nx, ny)``) the maximum
-    log L, Delta chi^2 and the index of the bin's best point (NaN / -1 when empty)."""
+    log L, Delta chi^2, the index of the bin's best point (NaN / -1 when empty) and
+    whether any point (valid or not) fell in it (``sampled``)."""
 
     x: Quantity
     y: Quantity
@@ -384,11 +585,20 @@ class Profile2D:
     color: np.ndarray | None = None          # per bin: a quantity at the bin's best point
     color_label: str = ""
     categories: list[str] = field(default_factory=list)  # names when ``color`` is a code
+    sampled: np.ndarray | None = None
 
     def region(self, level: float) -> np.ndarray:
         """Mask of the bins inside the confidence region Delta chi^2 <= ``level``
         (`LEVELS_2D`: 2.30 for 68.27%, 5.99 for 95%, two degrees of freedom)."""
         return np.nan_to_num(self.delta_chi2, nan=np.inf) <= level
+
+    def pieces(self, level: float) -> int:
+        """Number of separate parts of the region (bins touching at a side or corner are
+        one part): more than one where the likelihood has several modes, or where the
+        scan is too sparse to find the best point of every bin."""
+        from scipy.ndimage import label
+
+        return int(label(self.region(level), structure=np.ones((3, 3)))[1])
 
     def area(self, level: float) -> float:
         """Area of the region in the axes' units (log10 units for log axes)."""
@@ -405,6 +615,20 @@ class Profile2D:
         out[ok] = self.region(level)[i[ok], j[ok]]
         return out
 
+    def surface(self, upsample: int = 8) -> Any:
+        """Delta chi^2 interpolated on a grid ``upsample`` times finer than the bins, for
+        smooth regions and contour lines (`fit.surface`: linear between the best points
+        of adjacent filled bins only; empty bins stay empty)."""
+        from .surface import interpolate
+
+        filled = self.index >= 0
+        at_x = np.full(self.index.shape, np.nan)
+        at_y = np.full(self.index.shape, np.nan)
+        at_x[filled] = self.x.values[self.index[filled]]
+        at_y[filled] = self.y.values[self.index[filled]]
+        return interpolate(self.delta_chi2, self.index, at_x, at_y, self.xedges, self.yedges,
+                           xlog=self.x.log, ylog=self.y.log, upsample=upsample)
+
 
 def profile_2d(results: Results, x: str | Quantity, y: str | Quantity, *,
                bins: int | tuple[int, int] | None = None,
@@ -412,7 +636,7 @@ def profile_2d(results: Results, x: str | Quantity, y: str | Quantity, *,
                yrange: tuple[float, float] | None = None,
                color: str | None = None) -> Profile2D:
     """2D profile likelihood (maximum log L per bin; regions at Delta chi^2 = 2.30, 5.99
-    for two degrees of freedom).
+    for two degrees of freedom). Bins as in `profile_1d`.
 
     ``color`` names a quantity to report per bin at the bin's best point (e.g. an
     observable), or `PENALTY` (``'terms'``): the likelihood term whose value at the bin's
@@ -424,10 +648,14 @@ def profile_2d(results: Results, x: str | Quantity, y: str | Quantity, *,
     mask = usable(results) & np.isfinite(qx.values) & np.isfinite(qy.values)
     if not mask.any():
         raise AnalysisError(f"no usable point for '{qx.name}' and '{qy.name}'")
-    nb = bins or _default_bins(int(mask.sum()), 2)
+    rx = xrange or _range(qx, qx.values[mask])
+    ry = yrange or _range(qy, qy.values[mask])
+    n_in = int((mask & _in_range(qx.values, rx) & _in_range(qy.values, ry)).sum())
+    nb = bins or _default_bins(n_in, 2, hidden_dimensions(results, qx, qy))
     nx, ny = (nb, nb) if isinstance(nb, int) else nb
-    ex = edges(qx.values[mask], nx, log=qx.log, range=xrange or _range(qx, qx.values[mask]))
-    ey = edges(qy.values[mask], ny, log=qy.log, range=yrange or _range(qy, qy.values[mask]))
+    ex = axis_edges(qx, qx.values[mask], nx, rx)
+    ey = axis_edges(qy, qy.values[mask], ny, ry)
+    nx, ny = len(ex) - 1, len(ey) - 1
     ll = np.where(mask, results.loglike, -np.inf)
     i, j = _bin_index(qx.values, ex), _bin_index(qy.values, ey)
     flat = np.where(mask & (i >= 0) & (j >= 0), i * ny + j, -1)
@@ -436,10 +664,12 @@ def profile_2d(results: Results, x: str | Quantity, y: str | Quantity, *,
     bin_ll = np.full((nx, ny), np.nan)
     bin_ll[filled] = ll[index[filled]]
     best = int(np.argmax(ll))
+    anywhere = np.where((i >= 0) & (j >= 0), i * ny + j, -1)
+    sampled = (np.bincount(anywhere[anywhere >= 0], minlength=nx * ny) > 0).reshape(nx, ny)
     prof = Profile2D(x=qx, y=qy, xedges=ex, yedges=ey, loglike=bin_ll,
                      delta_chi2=-2 * (bin_ll - ll[best]), index=index,
                      best=(float(qx.values[best]), float(qy.values[best])),
-                     best_loglike=float(ll[best]))
+                     best_loglike=float(ll[best]), sampled=sampled)
     if color is None:
         return prof
     grid = np.full((nx, ny), np.nan)
@@ -527,6 +757,45 @@ def effective_size(weights: np.ndarray) -> float:
     return float(w.sum() ** 2 / np.sum(w**2))
 
 
+def autocorrelation_time(chain: np.ndarray, window: float = 5.0) -> float:
+    """Integrated autocorrelation time, in steps, of one quantity along an ensemble of
+    chains, shape (steps, walkers): tau = 1 + 2 sum_{t=1}^{M} rho(t), with rho the
+    normalised autocorrelation function of each walker averaged over the walkers, and
+    the smallest window M >= ``window`` * tau(M) (Sokal's automatic window; the estimator
+    of Goodman & Weare 2010 that emcee uses). A constant chain has tau = 1."""
+    x = np.asarray(chain, dtype=float)
+    steps = x.shape[0]
+    x = x - x.mean(axis=0)
+    size = 1 << (2 * steps - 1).bit_length()
+    f = np.fft.rfft(x, n=size, axis=0)
+    acf = np.fft.irfft(f * np.conj(f), n=size, axis=0)[:steps]
+    variance = acf[0]
+    moving = variance > 0
+    if not moving.any():
+        return 1.0
+    rho = np.mean(acf[:, moving] / variance[moving], axis=1)
+    taus = 2.0 * np.cumsum(rho) - 1.0
+    m = np.arange(steps)
+    past = m >= window * taus
+    return float(taus[int(np.argmax(past))] if past.any() else taus[-1])
+
+
+def effective_sample_size(results: Results, values: np.ndarray, weights: np.ndarray
+                          ) -> tuple[float, str]:
+    """Effective size of the posterior sample for one quantity (``values`` and normalised
+    ``weights`` at the ``/posterior`` rows, in their order) and how it was estimated.
+
+    An MCMC chain (the table holds ``nwalkers`` walkers step after step, as emcee writes
+    it): N / tau with tau the `autocorrelation_time` of this quantity in stored steps.
+    Weighted samples (nested sampling, grids): Kish's (sum w)^2 / sum w^2."""
+    walkers = int(results.posterior_attrs.get("nwalkers", 0) or 0)
+    n = len(values)
+    if walkers > 1 and n % walkers == 0 and n // walkers > 1 and np.all(np.isfinite(values)):
+        tau = autocorrelation_time(np.asarray(values, dtype=float).reshape(-1, walkers))
+        return n / max(tau, 1.0), "chain autocorrelation"
+    return effective_size(weights), "Kish, from the weights"
+
+
 def hpd_thresholds(density: np.ndarray, masses: tuple[float, ...] = MASSES) -> list[float]:
     """Density thresholds of the highest-density regions holding ``masses`` of the total:
     the region for mass p is ``density >= threshold`` (bins of equal size)."""
@@ -571,6 +840,7 @@ class Marginal1D:
     mean: float
     std: float
     n_eff: float
+    n_eff_method: str = "Kish, from the weights"
 
     @property
     def centres(self) -> np.ndarray:
@@ -599,21 +869,25 @@ def marginal_1d(results: Results, name: str | Quantity, *, bins: int = 40,
                 smooth: float = 0.0) -> Marginal1D:
     """1D marginal posterior from the run's ``/posterior`` table (refused without one).
 
-    ``smooth`` is a Gaussian smoothing width in bins (0: the plain histogram); the mean
-    and standard deviation are of the weighted sample itself, not of the histogram.
+    ``smooth`` is a Gaussian smoothing width in bins (0: the plain histogram; a grid run
+    is never smoothed: its bins are its nodes); the mean, standard deviation and
+    effective sample size (`effective_sample_size`) are of the weighted sample itself,
+    not of the histogram.
     """
     q = name if isinstance(name, Quantity) else quantity(results, name)
     rows, w = posterior_sample(results)
     x = q.values[rows]
     ok = np.isfinite(x)
-    e = edges(x[ok], bins, log=q.log, range=range or _range(q, x[ok]))
+    e = axis_edges(q, x[ok], bins, range or _range(q, x[ok]))
     h, _ = np.histogram(np.log10(x[ok]) if q.log else x[ok],
                         bins=np.log10(e) if q.log else e, weights=w[ok])
-    h = _smooth(h, smooth)
+    h = _smooth(h, 0.0 if q.nodes is not None else smooth)
     h = h / h.sum() if h.sum() > 0 else h
     mean, std = weighted_mean_std(x[ok], w[ok])
+    n_eff, method = effective_sample_size(results, x, w) if ok.all() \
+        else (effective_size(w[ok]), "Kish, from the weights")
     return Marginal1D(quantity=q, edges=e, mass=h, thresholds=hpd_thresholds(h),
-                      mean=mean, std=std, n_eff=effective_size(w[ok]))
+                      mean=mean, std=std, n_eff=n_eff, n_eff_method=method)
 
 
 @dataclass
@@ -643,12 +917,12 @@ def marginal_2d(results: Results, x: str | Quantity, y: str | Quantity, *, bins:
     rows, w = posterior_sample(results)
     vx, vy = qx.values[rows], qy.values[rows]
     ok = np.isfinite(vx) & np.isfinite(vy)
-    ex = edges(vx[ok], bins, log=qx.log, range=xrange or _range(qx, vx[ok]))
-    ey = edges(vy[ok], bins, log=qy.log, range=yrange or _range(qy, vy[ok]))
+    ex = axis_edges(qx, vx[ok], bins, xrange or _range(qx, vx[ok]))
+    ey = axis_edges(qy, vy[ok], bins, yrange or _range(qy, vy[ok]))
     tx = (lambda a: np.log10(a)) if qx.log else (lambda a: a)
     ty = (lambda a: np.log10(a)) if qy.log else (lambda a: a)
     h, _, _ = np.histogram2d(tx(vx[ok]), ty(vy[ok]), bins=[tx(ex), ty(ey)], weights=w[ok])
-    h = _smooth(h, smooth)
+    h = _smooth(h, 0.0 if qx.nodes is not None or qy.nodes is not None else smooth)
     h = h / h.sum() if h.sum() > 0 else h
     return Marginal2D(x=qx, y=qy, xedges=ex, yedges=ey, mass=h, thresholds=hpd_thresholds(h),
                       mean=(weighted_mean_std(vx[ok], w[ok])[0],

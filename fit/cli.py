@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -23,14 +24,21 @@ USAGE = """python -m fit FILE.yaml [--dry-run] [--output DIR|FILE.h5] [--seed N]
        python -m fit export RUN.h5 --csv OUT.csv [--valid-only] [--columns PATTERN ...]
                     [--short-names] [--rename COLUMN=NEW ...]
        python -m fit install multinest [--force] [--source COSMOSIS-SDIST]
-       python -m fit plot RUN.h5 [RUN2.h5 ...] [--params NAME ...] [--format png pdf]"""
+       python -m fit plot RUN.h5 [RUN2.h5 ...] [--labels NAME ...] [--params NAME ...]
+                    [--format png pdf] [--range zoom|prior] [--width one|two]"""
+#: how each subcommand names itself in its own usage line and --help
+PROGS = {"run": "python -m fit [run]", **{c: f"python -m fit {c}" for c in COMMANDS[1:]}}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m fit", usage=USAGE,
                                      description="Global fits from one YAML file.")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the scan a YAML file describes")
+
+    def add(name: str, **kwargs: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, prog=PROGS[name], **kwargs)
+
+    run = add("run", help="run the scan a YAML file describes")
     run.add_argument("file", help="YAML run file")
     run.add_argument("--dry-run", action="store_true",
                      help="show what would be computed, by which provider, and stop")
@@ -41,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--overwrite", action="store_true", help="replace an existing output")
     run.add_argument("--force", action="store_true",
                      help="resume even if the YAML's physics changed since the output began")
-    check = sub.add_parser("check", help="validate a YAML file and its graph without running")
+    check = add("check", help="validate a YAML file and its graph without running")
     check.add_argument("file")
     for p in (run, check):
         p.add_argument("--sampler", metavar="NAME",
@@ -49,17 +57,17 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--set", dest="sets", action="append", default=[],
                        metavar="KEY=VALUE", help="change one value of the run file: a dotted "
                        "KEY, a YAML VALUE (e.g. sampler.nlive=400); repeatable, in order")
-    info = sub.add_parser("info", help="summarise a run's HDF5 file")
+    info = add("info", help="summarise a run's HDF5 file")
     info.add_argument("file")
-    export = sub.add_parser("export", help="write a run's points as one flat CSV table")
+    export = add("export", help="write a run's points as one flat CSV table")
     from .export import add_arguments as add_export_arguments
 
     add_export_arguments(export)
-    install = sub.add_parser("install", help="build and install an optional native sampler")
+    install = add("install", help="build and install an optional native sampler")
     install.add_argument("what", choices=["multinest"])
     install.add_argument("--force", action="store_true", help="rebuild even if installed")
     install.add_argument("--source", help="a local cosmosis sdist instead of downloading it")
-    plot = sub.add_parser("plot", help="profile likelihoods, posteriors and best fit of runs")
+    plot = add("plot", help="profile likelihoods, posteriors and best fit of runs")
     from .plot import add_arguments  # matplotlib is imported only when drawing
 
     add_arguments(plot)
@@ -109,7 +117,26 @@ def info_text(path: str) -> str:
     return "\n".join(lines)
 
 
+def plural(n: int, noun: str) -> str:
+    """``'1 likelihood term'``, ``'2 likelihood terms'``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; its exit status. Output cut short by a closed pipe (``... | head``)
+    ends quietly with the status of a process stopped by SIGPIPE (141)."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()     # inside the try: a closed pipe shows here, not at exit
+        return status
+    except BrokenPipeError:
+        # Python would try to flush stdout again at exit and print a second traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv.insert(0, "run")  # python -m fit FILE.yaml
@@ -140,8 +167,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             prepared = prepare(args.file, overrides=overrides)
             if args.command == "check":
                 c = prepared.config
-                print(f"{c.source}: OK ({c.space.ndim} sampled parameters, "
-                      f"{len(c.likelihoods)} likelihood terms, sampler '{c.sampler.name}')")
+                print(f"{c.source}: OK ({plural(c.space.ndim, 'sampled parameter')}, "
+                      f"{plural(len(c.likelihoods), 'likelihood term')}, "
+                      f"sampler '{c.sampler.name}')")
             else:
                 print(prepared.describe())
             return 0

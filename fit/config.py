@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from .errors import COMMAND_LINE_SAMPLER, COMMAND_LINE_SET, ConfigError, one_of, suggest
@@ -46,7 +48,10 @@ TOP_KEYS = {
     "invalid_loglike": "log-likelihood given to invalid points (a large negative number)",
     "skip_below": "a point whose log L so far falls below this skips the remaining terms",
     "provider_errors": "'invalidate' (default) or 'raise' for unexpected exceptions in providers",
+    "labels": "figure labels of parameters and observables: name: {latex:, unit:, log:}",
 }
+#: what an entry under 'labels:' may set (for plots only; not part of the physics)
+FIGURE_LABEL_KEYS = {"latex": str, "unit": str, "log": bool}
 
 PRIOR_KEYS = {
     "uniform": {"range"},
@@ -59,6 +64,10 @@ LABEL_KEYS = {"prior", "latex", "unit"}
 ALL_PARAMETERS = "params"  # the capability that hands a provider all parameters
 OUTPUT_KEYS = {"dir", "file", "flush_seconds", "observables"}
 DEFAULT_FLOOR = -1.0e100
+#: a sampler option at least this large is a budget no run can spend (warned about)
+ABSURD_BUDGET = 1e12
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -205,7 +214,7 @@ class RunConfig:
         """Hash of what gives a point its meaning: parameters, likelihoods, rules and the
         source code of the user's provider modules (not the sampler, seed, output or model
         description, which a resumed run may change)."""
-        ignored = ("output", "sampler", "samplers", "seed", "model")
+        ignored = ("output", "sampler", "samplers", "seed", "model", "labels")
         relevant = {k: v for k, v in self.data.items() if k not in ignored}
         digest = hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode())
         for module in self.modules:
@@ -255,6 +264,9 @@ def _range(spec: MarkedDict, path: str, *, positive: bool = False) -> tuple[floa
     if not low < high:
         what = "empty" if low == high else "reversed"
         raise where.error(f"range [{low:g}, {high:g}] is {what}: expected low < high")
+    if not math.isfinite(high - low):
+        raise where.error(f"range [{low:g}, {high:g}] is wider than the largest double "
+                          f"({np.finfo(float).max:.3g}): every point would be infinite")
     if positive and low <= 0:
         raise where.error(f"a log prior needs a positive range, got [{low:g}, {high:g}]")
     return low, high
@@ -325,12 +337,30 @@ def _parameters(data: MarkedDict) -> ParameterSpace:
                               f"or the capability of all parameters); choose another name")
     built = [_parameter(str(name), spec, params) for name, spec in params.items()]
     try:
-        return ParameterSpace(
+        space = ParameterSpace(
             sampled=[p for p in built if isinstance(p, Prior)],
             fixed=[p for p in built if isinstance(p, Fixed)],
             derived=[p for p in built if isinstance(p, Derived)])
     except ExpressionError as exc:
         raise _where(params, exc.name, f"parameters.{exc.name}").error(str(exc)) from None
+    _evaluate_derived_once(space, params)
+    return space
+
+
+def _evaluate_derived_once(space: ParameterSpace, params: MarkedDict) -> None:
+    """Evaluate every derived parameter at the centre of the prior (the cube point 0.5), so
+    that what would stop the run at its first point stops ``check`` too. Expressions are
+    bounded in length, depth and kind (`fit.expressions`), so this takes microseconds."""
+    values = {p.name: p.transform(np.full(1, 0.5)) for p in space.sampled}
+    values.update({p.name: np.full(1, p.value) for p in space.fixed})
+    for d in space.derived:
+        try:
+            values[d.name] = np.broadcast_to(d.expression(values), (1,))
+        except (ExpressionError, ValueError) as exc:
+            spec = params[d.name]
+            where = _where(spec, "expr", f"parameters.{d.name}.expr") \
+                if isinstance(spec, MarkedDict) else _where(params, d.name, f"parameters.{d.name}")
+            raise where.error(f"{exc} (at the centre of the prior)") from None
 
 
 def _named_entries(value: Any, container: MarkedDict, key: str, *,
@@ -432,6 +462,21 @@ def _sampler(data: MarkedDict) -> SamplerChoice:
     return SamplerChoice(value["name"], options, _where(value, "name", "sampler.name"), blocks)
 
 
+def _check_sampler_numbers(choice: SamplerChoice) -> None:
+    """Sampler options that are numbers must be finite (NaN or infinity means no setting
+    of any sampler); budgets beyond any run (`ABSURD_BUDGET`) are warned about."""
+    for name, value in choice.merged_options().items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        where = choice.where_of(name)
+        if not math.isfinite(value):
+            raise where.error(f"expected a finite number, got {value!r}")
+        if abs(value) >= ABSURD_BUDGET:
+            log.warning("%s:%s: %s = %.3g is more than any run can spend (at a microsecond "
+                        "per evaluation, %.3g years); is that what you meant?", where.file,
+                        where.line, where.key, value, abs(value) * 1e-6 / 3.156e7)
+
+
 def _output(data: MarkedDict, source: Path) -> OutputConfig:
     value = data.get("output") or MarkedDict()
     where = _where(data, "output", "output")
@@ -466,6 +511,28 @@ def _string_list(data: MarkedDict, key: str) -> list[str]:
     return list(value)
 
 
+def _figure_labels(data: MarkedDict) -> None:
+    """Check ``labels:``: ``name: {latex: str, unit: str, log: bool}`` per parameter or
+    observable (``omega_h2``, ``spectrum/mh1``); read back by `fit.analysis`."""
+    labels = data.get("labels")
+    if labels is None:
+        return
+    if not isinstance(labels, MarkedDict):
+        raise _where(data, "labels", "labels").error(
+            "expected a mapping 'name: {latex: ..., unit: ..., log: ...}'")
+    for name, entry in labels.items():
+        where = _where(labels, name, f"labels.{name}")
+        if not isinstance(entry, MarkedDict):
+            raise where.error(f"expected a mapping with {one_of(FIGURE_LABEL_KEYS)}, "
+                              f"got {entry!r}")
+        _check_keys(entry, FIGURE_LABEL_KEYS, f"labels.{name}", "a label")
+        for key, kind in FIGURE_LABEL_KEYS.items():
+            if key in entry and not isinstance(entry[key], kind):
+                raise _where(entry, key, f"labels.{name}.{key}").error(
+                    f"expected {'true or false' if kind is bool else 'a string'}, "
+                    f"got {entry[key]!r}")
+
+
 def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConfig:
     """Read, merge and validate a run file, with command-line ``overrides`` applied on top.
     Raises `ConfigError` on any problem."""
@@ -480,16 +547,13 @@ def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConf
     seed = data.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
         raise _where(data, "seed", "seed").error(f"expected a non-negative integer, got {seed!r}")
-    floor = data.get("invalid_loglike", DEFAULT_FLOOR)
-    if isinstance(floor, bool) or not isinstance(floor, int | float):
-        raise _where(data, "invalid_loglike", "invalid_loglike").error(
-            f"expected a number, got {floor!r}")
+    floor = _number(data.get("invalid_loglike", DEFAULT_FLOOR),
+                    _where(data, "invalid_loglike", "invalid_loglike"),
+                    "the log-likelihood of invalid points")
     skip_below = data.get("skip_below")
-    if skip_below is not None and (isinstance(skip_below, bool)
-                                   or not isinstance(skip_below, int | float)
-                                   or not math.isfinite(skip_below)):
-        raise _where(data, "skip_below", "skip_below").error(
-            f"expected a finite number (a log-likelihood, e.g. -50), got {skip_below!r}")
+    if skip_below is not None:
+        skip_below = _number(skip_below, _where(data, "skip_below", "skip_below"),
+                             "the log-likelihood threshold (e.g. -50)")
     errors = data.get("provider_errors", "invalidate")
     if errors not in ("invalidate", "raise"):
         raise _where(data, "provider_errors", "provider_errors").error(
@@ -498,11 +562,14 @@ def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConf
     if not isinstance(model, str):
         raise _where(data, "model", "model").error(f"expected a string, got {model!r}")
     observables = _string_list(data, "observables")
+    _figure_labels(data)
+    sampler = _sampler(data)
+    _check_sampler_numbers(sampler)
     return RunConfig(
         source=source, data=plain(data), space=_parameters(data),
         likelihoods=_named_entries(data["likelihoods"], data, "likelihoods",
                                    may_be_empty=bool(observables)),
-        sampler=_sampler(data), output=_output(data, source), model=model,
+        sampler=sampler, output=_output(data, source), model=model,
         observables=observables, rules=_rules(data),
         prefer=Preference(_string_list(data, "prefer"), _where(data, "prefer", "prefer"))
         if "prefer" in data else None, seed=seed,

@@ -8,6 +8,7 @@ so documentation, defaults and validation live in one place.
 from __future__ import annotations
 
 import inspect
+import math
 import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -54,6 +55,17 @@ def _accepts(hint: Any, value: Any) -> bool:
     return True
 
 
+def _non_finite(value: Any) -> bool:
+    """Whether a YAML value is or holds NaN or an infinity (no option means either)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list | tuple):
+        return any(_non_finite(v) for v in value)
+    if isinstance(value, dict):
+        return any(_non_finite(v) for v in value.values())
+    return False
+
+
 def _hint_name(hint: Any) -> str:
     if typing.get_origin(hint) is typing.Literal:
         return one_of(str(choice) for choice in typing.get_args(hint))
@@ -85,6 +97,9 @@ def bind_options(target: Callable, options: Mapping[str, Any] | None, *, what: s
         if hint is not None and not _accepts(hint, value):
             raise ConfigError(f"{what} option '{name}' expects {_hint_name(hint)}, got "
                               f"{type(value).__name__} {value!r}", **located)
+        if _non_finite(value):
+            raise ConfigError(f"{what} option '{name}' expects finite numbers, got "
+                              f"{value!r}", **located)
     missing = [n for n, p in declared.items() if p.default is inspect.Parameter.empty
                and n not in options]
     if missing and complete:

@@ -13,14 +13,20 @@ Layout (one 1-D dataset per quantity, one entry per point, all of equal length):
                               (nested samplers and MCMC; attributes such as logz)
 
 Root attributes hold the resolved YAML, its hash, package versions, the seed
-and start time. The file is opened, appended to and closed at every flush,
-and ``/point/id`` is written last: a run killed at any moment leaves a file
-that opens and holds every flushed point, and readers take the length of
-``/point/id`` as the number of points.
+and start time. Readers take the length of ``/point/id`` as the number of
+points.
+
+Every change to the file is all or nothing (`fit.journal`): the file is
+created under a temporary name and renamed, and each flush is written through
+a rollback journal after a check of the free space. A run killed at any
+moment, a full disk or a failed write leaves the file as of its last flush,
+with every point written before. While a run writes a file it holds its lock
+(`fit.runlock`): a second run on the same file stops with an error naming it.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import time
 from dataclasses import dataclass
@@ -31,8 +37,10 @@ from typing import Any
 import h5py
 import numpy as np
 
+from . import journal
 from .errors import OutputError
 from .evaluate import PointBatch
+from .runlock import RunLock
 
 LAYOUT_VERSION = 1
 STRING = h5py.string_dtype()
@@ -57,18 +65,25 @@ def _fill(path: str, dtype: np.dtype) -> Any:
     return np.nan if dtype.kind == "f" else 0
 
 
-class RunWriter:
-    """Buffers points and appends them to the HDF5 file (rank 0 only)."""
+#: the per-point columns every run file has from its creation on, with their types
+POINT_COLUMNS = {"valid": "?", "code": STRING, "reason": STRING, "rank": "i4", "loglike": "f8",
+                 "time": "f8", "skipped_after": STRING}
 
-    def __init__(self, path: Path, state: ResumeState, *, flush_seconds: float = 2.0,
-                 flush_rows: int = 50_000):
+
+class RunWriter:
+    """Buffers points and appends them to the HDF5 file (rank 0 only), holding its lock."""
+
+    def __init__(self, path: Path, state: ResumeState, lock: RunLock, *,
+                 flush_seconds: float = 2.0, flush_rows: int = 50_000):
         self.path = Path(path)
         self.state = state
         self.flush_seconds = flush_seconds
         self.flush_rows = flush_rows
+        self._lock = lock
         self._buffer: list[dict[str, np.ndarray]] = []
         self._buffered = 0
         self._last_flush = time.monotonic()
+        self._failure: OutputError | None = None
 
     @classmethod
     def create(cls, path: Path, attributes: dict[str, Any], *, overwrite: bool = False,
@@ -78,16 +93,18 @@ class RunWriter:
         if path.exists() and not overwrite:
             raise OutputError(f"output {path} exists: pass --resume to continue that run or "
                               f"--overwrite to replace it")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with h5py.File(path, "w") as f:
-            for key, value in attributes.items():
-                f.attrs[key] = value
-            f.attrs["layout_version"] = LAYOUT_VERSION
-            f.attrs["start_time"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            for group in PER_POINT:
-                f.create_group(group, track_order=True)  # datasets listed in YAML order
-            f.create_dataset(ID, shape=(0,), maxshape=(None,), dtype="i8", chunks=(4096,))
-        return cls(path, ResumeState(), flush_seconds=flush_seconds)
+        lock = RunLock.acquire(path)
+        try:
+            journal.journal_path(path).unlink(missing_ok=True)  # of the file replaced
+            journal.create(path, lambda f: _build(f, attributes))
+        except (journal.CommitFailed, OSError) as exc:
+            lock.release()
+            raise OutputError(f"cannot create the output {path}: {_why(exc)}; choose another "
+                              f"--output") from None
+        except BaseException:
+            lock.release()
+            raise
+        return cls(path, ResumeState(), lock, flush_seconds=flush_seconds)
 
     @classmethod
     def resume(cls, path: Path, physics_hash: str, *, force: bool = False,
@@ -95,15 +112,17 @@ class RunWriter:
                note: dict[str, Any] | None = None) -> RunWriter:
         """Reopen a file to append to it, after checking it belongs to the same run.
 
-        Each resume is logged in the ``resumes`` attribute (time, first point id,
-        hash, the entries of ``note`` such as the sampler and its options; and the YAML
-        when a forced resume changed the physics).
+        A flush cut short by a kill is rolled back first. Each resume is logged in the
+        ``resumes`` attribute (time, first point id, hash, the entries of ``note`` such as
+        the sampler and its options; and the YAML when a forced resume changed the physics).
         """
         path = Path(path)
         if not path.exists():
             raise OutputError(f"cannot resume: {path} does not exist (drop --resume to start)")
+        lock = RunLock.acquire(path)
         try:
-            with open_locked(path, "a") as f:
+            _recover(path)
+            with journal.update(path) as f:
                 if ID not in f:
                     raise OutputError(f"cannot resume {path}: it is not a fit run file "
                                       f"(no /{ID} dataset)")
@@ -122,14 +141,21 @@ class RunWriter:
                     entry["config"] = config_text  # what the points from first_id on used
                 resumes.append(entry)
                 f.attrs["resumes"] = json.dumps(resumes, default=str)
-        except OSError as exc:
-            raise OutputError(f"cannot open {path} to resume: {exc}") from None
+        except (journal.CommitFailed, OSError) as exc:
+            lock.release()
+            raise OutputError(f"cannot open {path} to resume: {_why(exc)}") from None
+        except BaseException:
+            lock.release()
+            raise
         state = ResumeState(n_points=len(ids), next_id=int(ids.max()) + 1 if len(ids) else 0)
-        return cls(path, state, flush_seconds=flush_seconds)
+        return cls(path, state, lock, flush_seconds=flush_seconds)
 
     def append(self, batch: PointBatch, *, cube: np.ndarray, cube_names: list[str],
-               rank: np.ndarray, extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """Queue a batch of points; returns the ids given to them."""
+               rank: np.ndarray, extra: dict[str, np.ndarray] | None = None,
+               timed_flush: bool = True) -> np.ndarray:
+        """Queue a batch of points; returns the ids given to them. ``timed_flush=False``
+        leaves the flush every ``flush_seconds`` to a later `flush_if_due` (the MPI pool
+        calls it while the workers compute the next batch)."""
         n = len(batch)
         ids = np.arange(self.state.next_id, self.state.next_id + n)
         self.state.next_id += n
@@ -152,39 +178,76 @@ class RunWriter:
         columns[ID] = ids
         self._buffer.append(columns)
         self._buffered += n
-        if (self._buffered >= self.flush_rows
-                or time.monotonic() - self._last_flush >= self.flush_seconds):
+        if self._buffered >= self.flush_rows or (timed_flush and self._flush_is_due()):
             self.flush()
         return ids
 
-    def flush(self) -> None:
-        """Append the buffered points to the file and close it again."""
-        if not self._buffer:
+    def _flush_is_due(self) -> bool:
+        return time.monotonic() - self._last_flush >= self.flush_seconds
+
+    def flush_if_due(self) -> None:
+        """Flush when ``flush_seconds`` have passed since the last flush."""
+        if self._buffer and self._flush_is_due():
+            self.flush()
+
+    def flush(self, attributes: dict[str, Any] | None = None) -> None:
+        """Append the buffered points (and set the root ``attributes``) in one commit.
+
+        Raises `OutputError` when the disk is full or a write fails: the file then holds
+        every point of the flushes before, and the writer refuses further flushes."""
+        if self._failure is not None:
+            raise self._failure
+        if not self._buffer and not attributes:
             return
-        names = dict.fromkeys(k for columns in self._buffer for k in columns)
-        with open_locked(self.path, "a") as f:
-            committed = f[ID].shape[0]  # rows of a flush cut short by a kill are overwritten
-            total = committed + self._buffered
-            for name in names:
-                if name == ID:
-                    continue
-                values = self._joined(name)
-                if name not in f:
-                    dtype = STRING if values.dtype.kind in "OU" else values.dtype
-                    f.create_dataset(name, shape=(committed, *values.shape[1:]),
-                                     maxshape=(None, *values.shape[1:]), dtype=dtype,
-                                     chunks=(4096, *values.shape[1:]),
-                                     fillvalue=_fill(name, np.dtype(dtype)))
-                f[name].resize(total, axis=0)
-                f[name][committed:] = values
-            for name in _datasets(f):  # columns this chunk lacks get their fill value
-                if name != ID and name not in names and name.split("/")[0] in PER_POINT:
-                    f[name].resize(total, axis=0)
-                    f[name][committed:] = _fill(name, f[name].dtype)
-            f[ID].resize(total, axis=0)
-            f[ID][committed:] = self._joined(ID)
+        try:
+            with journal.update(self.path) as f:
+                if self._buffer:
+                    self._append_rows(f)
+                for key, value in (attributes or {}).items():
+                    f.attrs[key] = value
+        except (journal.CommitFailed, OSError) as exc:
+            self._failure = self._failed(exc)
+            raise self._failure from None
         self._buffer, self._buffered = [], 0
         self._last_flush = time.monotonic()
+
+    def _append_rows(self, f: h5py.File) -> None:
+        names = dict.fromkeys(k for columns in self._buffer for k in columns)
+        committed = f[ID].shape[0]  # rows beyond it (files of older versions) are overwritten
+        total = committed + self._buffered
+        for name in names:
+            if name == ID:
+                continue
+            values = self._joined(name)
+            dataset = f.get(name)
+            if dataset is None:
+                dtype = STRING if values.dtype.kind in "OU" else values.dtype
+                dataset = f.create_dataset(name, shape=(committed, *values.shape[1:]),
+                                           maxshape=(None, *values.shape[1:]), dtype=dtype,
+                                           chunks=(4096, *values.shape[1:]),
+                                           fillvalue=_fill(name, np.dtype(dtype)))
+            dataset.resize(total, axis=0)
+            dataset[committed:] = values
+        for name in _datasets(f):  # columns this chunk lacks get their fill value
+            if name != ID and name not in names and name.split("/")[0] in PER_POINT:
+                dataset = f[name]
+                dataset.resize(total, axis=0)
+                dataset[committed:] = _fill(name, dataset.dtype)
+        f[ID].resize(total, axis=0)
+        f[ID][committed:] = self._joined(ID)
+
+    def _failed(self, exc: Exception) -> OutputError:
+        """The error that stops the run after a failed write, saying what is safe."""
+        written = self.state.n_points - self._buffered
+        if isinstance(exc, journal.CommitFailed) and not exc.rolled_back:
+            safe = (f"{journal.journal_path(self.path).name} next to it restores the "
+                    f"{written} points written before when the file is next opened")
+        else:
+            safe = f"the {written} points written before are intact"
+        lost = (f"; the {self._buffered} points evaluated since the last flush were not "
+                f"written and are evaluated again on --resume" if self._buffered else "")
+        return OutputError(f"cannot write to {self.path}: {_why(exc)}; {safe}{lost}. Free "
+                           f"space or fix the file system, then continue with --resume")
 
     def _joined(self, name: str) -> np.ndarray:
         parts = []
@@ -199,7 +262,13 @@ class RunWriter:
         return np.concatenate(parts)
 
     def close(self) -> None:
-        self.flush()
+        """Write what is buffered and release the file's lock (after a failed write, the
+        write is not tried again)."""
+        try:
+            if self._failure is None:
+                self.flush()
+        finally:
+            self._lock.release()
 
     def write_group(self, group: str, columns: dict[str, np.ndarray],
                     attributes: dict[str, Any] | None = None) -> None:
@@ -207,19 +276,23 @@ class RunWriter:
         if group in PER_POINT:
             raise ValueError(f"'{group}' holds per-point data and cannot be replaced")
         self.flush()
-        with open_locked(self.path, "a") as f:
-            if group in f:
-                del f[group]
-            g = f.create_group(group)
-            for name, values in columns.items():
-                g.create_dataset(name, data=np.asarray(values))
-            for key, value in (attributes or {}).items():
-                g.attrs[key] = value
+        try:
+            with journal.update(self.path) as f:
+                if group in f:
+                    del f[group]
+                g = f.create_group(group)
+                for name, values in columns.items():
+                    g.create_dataset(name, data=np.asarray(values))
+                for key, value in (attributes or {}).items():
+                    g.attrs[key] = value
+        except (journal.CommitFailed, OSError) as exc:
+            self._failure = self._failed(exc)
+            raise self._failure from None
 
     def cube(self, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Point ids and unit-cube coordinates of every point written so far."""
         self.flush()
-        with open_locked(self.path, "r") as f:
+        with open_committed(self.path) as f:
             n = f[ID].shape[0]
             ids = f[ID][:]
             cube = np.column_stack([f[f"cube/{name}"][:n] for name in names]) if names \
@@ -227,18 +300,48 @@ class RunWriter:
         return ids, cube
 
 
-def open_locked(path: Path, mode: str, timeout: float = 60.0) -> h5py.File:
-    """Open the run file, waiting while another process (a reader) holds HDF5's lock."""
-    deadline, delay = time.monotonic() + timeout, 0.02
-    while True:
-        try:
-            return h5py.File(path, mode)
-        except BlockingIOError:
-            if time.monotonic() > deadline:
-                raise OutputError(f"{path} stayed locked by another process for {timeout:.0f} "
-                                  f"s; close programs that hold it open") from None
-            time.sleep(delay)
-            delay = min(2 * delay, 0.5)
+def _build(f: h5py.File, attributes: dict[str, Any]) -> None:
+    """The content of a new run file: attributes, groups, and the empty point columns."""
+    for key, value in attributes.items():
+        f.attrs[key] = value
+    f.attrs["layout_version"] = LAYOUT_VERSION
+    f.attrs["start_time"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    for group in PER_POINT:
+        f.create_group(group, track_order=True)  # datasets listed in YAML order
+    for name, dtype in {"id": "i8", **POINT_COLUMNS}.items():
+        path = f"point/{name}"
+        f.create_dataset(path, shape=(0,), maxshape=(None,), dtype=dtype, chunks=(4096,),
+                         fillvalue=_fill(path, np.dtype(dtype)))
+
+
+def open_committed(path: Path) -> h5py.File:
+    """Open the run file for reading in the process that writes it, between flushes (the
+    file on disk is then its last commit; other processes read with `fit.results.load`)."""
+    return h5py.File(path, "r", locking=False)
+
+
+def _recover(path: Path) -> None:
+    """Roll back a flush cut short by a kill (the caller holds the run lock)."""
+    try:
+        journal.recover(path)
+    except journal.JournalMismatch as exc:
+        raise OutputError(f"cannot open {path}: {exc}; move the journal away if the file "
+                          f"was copied while no run wrote it") from None
+
+
+def _why(exc: Exception) -> str:
+    """A failed write in words: a full disk with the numbers, else the system's reason."""
+    if isinstance(exc, journal.CommitFailed) and exc.needed is not None:
+        return (f"no space left on its file system (the write needs {_size(exc.needed)}, "
+                f"{_size(exc.free or 0)} are free, {_size(journal.RESERVE)} are kept spare)")
+    if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+        return "no space left on its file system (or the disk quota is exhausted)"
+    reason = getattr(exc, "strerror", None) or str(exc)
+    return reason.splitlines()[0] if reason else type(exc).__name__
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
 
 
 def _datasets(f: h5py.File) -> list[str]:

@@ -12,6 +12,13 @@ function.
 axis runs over points; otherwise the framework calls it once per point.
 Likelihood terms are providers of kind ``likelihood``: they return log L.
 
+A provider may declare how its outputs are labelled in figures: ``labels=`` takes a
+``(latex, unit)`` pair for a capability that is one number per point, or a mapping
+``key -> (latex, unit)`` for a capability that is a mapping of arrays (``'mh1'``, or
+``'key/subkey'`` for nested mappings). The LaTeX is written without dollar signs, the
+unit as plain text (``'GeV'``, ``'pb'``) or mathtext (``'ps$^{-1}$'``); a run records the
+labels of the providers it uses (`observable_labels`).
+
 Provider modules keep imports of heavy or external packages inside their
 functions, so that resolving the graph (``--dry-run``) imports nothing heavy.
 """
@@ -66,6 +73,9 @@ class ProviderSpec:
     needs: tuple[str, ...] | None = None  # None: from the signature, or set by the instance
     programs: tuple[str, ...] = ()    # external programs it runs, shown by --dry-run
     module: str = ""
+    #: figure labels of its outputs: '' (a number per point) or a key -> (latex, unit)
+    labels: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False,
+                                                  hash=False)
 
     @property
     def doc(self) -> str:
@@ -202,28 +212,78 @@ class Registry:
 REGISTRY = Registry()
 
 
+Label = tuple[str, str]
+
+
+def normalise_labels(labels: Label | Mapping[str, Label] | None, what: str = ""
+                     ) -> dict[str, Label]:
+    """``labels=`` of `provider` as ``{key: (latex, unit)}``, key ``''`` for a capability
+    that is one number per point. A malformed declaration is a ``ValueError``."""
+    if labels is None:
+        return {}
+
+    def pair(value: Any, key: str) -> Label:
+        if (isinstance(value, tuple | list) and len(value) == 2
+                and all(isinstance(v, str) for v in value)):
+            return str(value[0]), str(value[1])
+        raise ValueError(f"{what}: labels{'[' + repr(key) + ']' if key else ''} must be a "
+                         f"(latex, unit) pair of strings, got {value!r}")
+
+    if isinstance(labels, Mapping):
+        return {str(k): pair(v, str(k)) for k, v in labels.items()}
+    return {"": pair(labels, "")}
+
+
 def provider(provides: str, *, kind: str = "observable", vectorised: bool = False,
              needs: Sequence[str] | None = None, programs: Sequence[str] = (),
-             name: str | None = None, registry: Registry | None = None) -> Callable:
+             name: str | None = None, labels: Label | Mapping[str, Label] | None = None,
+             registry: Registry | None = None) -> Callable:
     """Register a function or class as the provider of a capability.
 
     ``provides``: capability name; ``kind``: ``observable`` or ``likelihood``;
     ``vectorised``: takes and returns arrays over points; ``needs``: override
     the needs read from the signature; ``programs``: external executables it
-    runs; ``name``: provider name (default: the function's name).
+    runs; ``name``: provider name (default: the function's name); ``labels``: how
+    figures label its outputs, ``(latex, unit)`` for a number per point, e.g.
+    ``(r'\\Omega h^2', '')``, or ``{key: (latex, unit)}`` for a mapping, e.g.
+    ``{'mh1': ('m_{h_1}', 'GeV')}`` (keys without a label are named as they are).
     """
     if kind not in ("observable", "likelihood"):
         raise ValueError(f"kind must be 'observable' or 'likelihood', not {kind!r}")
+    declared = normalise_labels(labels, f"provider of '{provides}'")
 
     def register(target: Callable) -> Callable:
         spec = ProviderSpec(name=name or target.__name__, provides=provides, target=target,
                             kind=kind, vectorised=vectorised,
                             needs=tuple(needs) if needs is not None else None,
-                            programs=tuple(programs), module=target.__module__)
+                            programs=tuple(programs), module=target.__module__,
+                            labels=declared)
         (registry or REGISTRY).add(spec)
         return target
 
     return register
+
+
+def observable_labels(providers: Mapping[str, ProviderSpec | BoundProvider],
+                      registry: Registry | None = None) -> dict[str, Label]:
+    """Figure labels of the computed capabilities, as the output names them: ``'omega_h2'``
+    or ``'spectrum/mh1'`` -> (latex, unit). ``providers`` maps each capability to the
+    provider that computes it; where that provider declares no labels, those of another
+    provider of the same capability in ``registry`` are taken (every provider of a
+    capability returns the same structure)."""
+    registry = registry or REGISTRY
+    out: dict[str, Label] = {}
+    for capability, chosen in providers.items():
+        spec = chosen.spec if isinstance(chosen, BoundProvider) else chosen
+        if spec.kind == "likelihood":
+            continue
+        declared = dict(spec.labels)
+        if not declared:
+            others = [s.labels for s in registry.providers_of(capability) if s.labels]
+            declared = dict(others[0]) if others else {}
+        for key, pair in declared.items():
+            out[f"{capability}/{key}" if key else capability] = pair
+    return out
 
 
 def likelihood(term: str, **kwargs: Any) -> Callable:

@@ -11,17 +11,23 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import h5py
 import numpy as np
 
+from . import journal
 from .errors import OutputError
+from .runlock import RunLock
 
 GROUPS = ("parameters", "cube", "loglike", "observables", "timing", "sampler")
+T = TypeVar("T")
+#: the per-point columns of every run, as a file without points (yet) gives them
+POINT_DTYPES = {"id": "i8", "valid": "?", "code": object, "reason": object, "rank": "i4",
+                "loglike": "f8", "time": "f8", "skipped_after": object}
 
 
 @dataclass
@@ -59,7 +65,16 @@ class Results:
 
     @property
     def labels(self) -> dict[str, tuple[str, str]]:
+        """Parameter name -> (latex, unit), from the run file's ``latex:`` and ``unit:``."""
         return {k: tuple(v) for k, v in json.loads(self.attrs.get("labels", "{}")).items()}
+
+    @property
+    def observable_labels(self) -> dict[str, tuple[str, str]]:
+        """Observable name (``'omega_h2'``, ``'spectrum/mh1'``) -> (latex, unit), as the
+        providers that computed them declare (empty for runs written before labels were
+        recorded)."""
+        return {k: tuple(v) for k, v in
+                json.loads(self.attrs.get("observable_labels", "{}")).items()}
 
     def best(self) -> int | None:
         """Index of the valid point with the highest log-likelihood (None if none is valid)."""
@@ -112,11 +127,15 @@ def _decode(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def load(path: str | Path, attempts: int = 5) -> Results:
+def load(path: str | Path, attempts: int = 20) -> Results:
     """Read every point of a run file, also of a run still going or killed.
 
     The file is read without HDF5's lock, so that reading never blocks the
-    writer; a read that overlaps a flush is retried.
+    writer. A read during which the writer committed a flush is read again. A
+    flush cut short by a kill is undone on disk first, as the next run on the file
+    would (then every tool sees the last commit); while a run holds the file, or
+    where this process may not write, it is read as of its last commit instead,
+    without being changed.
     """
     path = Path(path)
     if path.is_dir():
@@ -126,21 +145,83 @@ def load(path: str | Path, attempts: int = 5) -> Results:
         path = files[0]
     if not path.is_file():
         raise OutputError(f"cannot read {path}: no such file")
-    for attempt in range(attempts):
+    _undo_abandoned_flush(path)
+    return _consistent(path, _read, attempts)
+
+
+def count(path: str | Path, attempts: int = 20) -> int:
+    """The number of points a run file holds as of its last commit (cheap, changes
+    nothing: for watching a run; a flush being written is not counted yet)."""
+    path = Path(path)
+    if not path.is_file():
+        raise OutputError(f"cannot read {path}: no such file")
+
+    def points(path: Path, view: Any) -> int:
+        with h5py.File(view if view is not None else path, "r", locking=False) as f:
+            if "point/id" not in f:
+                raise OutputError(f"{path} is not a fit run file (no /point/id dataset)")
+            return f["point/id"].shape[0]
+
+    return _consistent(path, points, attempts)
+
+
+def _consistent(path: Path, read: Callable[[Path, Any], T], attempts: int) -> T:
+    """``read(path, view)`` of the file's last commit (``view``: through the journal of a
+    flush under way or cut short, else None), again while the writer commits during it."""
+    for _ in range(attempts):
+        before = _stamp(path)
         try:
-            return _read(path)
-        except OSError as exc:
-            if attempt == attempts - 1:
-                raise OutputError(f"cannot read {path}: {exc}") from None
-            time.sleep(0.1 * (attempt + 1))
-    raise AssertionError("unreachable")
+            view = journal.committed_view(path)
+            try:
+                result = read(path, view)
+            finally:
+                if view is not None:
+                    view.close()
+        except (OSError, KeyError, ValueError, RuntimeError) as exc:
+            if _stamp(path) == before:   # not a read overlapping a flush: the file is bad
+                reason = (getattr(exc, "strerror", None) or str(exc)).splitlines()[0]
+                raise OutputError(f"cannot read {path}: {reason}") from None
+        else:
+            if _stamp(path) == before:
+                return result
+        time.sleep(0.05)
+    raise OutputError(f"cannot read {path}: it changed during each of {attempts} attempts")
 
 
-def _read(path: Path) -> Results:
-    with h5py.File(path, "r", locking=False) as f:
+def _undo_abandoned_flush(path: Path) -> None:
+    """Roll back a flush whose run was killed (its journal is there, its lock free)."""
+    if not journal.journal_path(path).exists():
+        return
+    try:
+        lock = RunLock.acquire(path)
+    except OutputError:   # a run holds the file, or the directory is read-only
+        return
+    try:
+        journal.recover(path)
+    except (OSError, journal.JournalMismatch):
+        pass   # read through the journal instead (`_consistent`)
+    finally:
+        lock.release()
+
+
+def _stamp(path: Path) -> tuple:
+    """What changes when the writer commits (the file's identity, length and times, and
+    its journal): equal before and after a read means the read saw one commit."""
+    def of(p: Path) -> tuple:
+        try:
+            s = p.stat()
+        except FileNotFoundError:
+            return ()
+        return s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns
+    return of(path), of(journal.journal_path(path))
+
+
+def _read(path: Path, view: Any = None) -> Results:
+    """The points of the file at ``path``, or of ``view`` (its last commit) if given."""
+    with h5py.File(view if view is not None else path, "r", locking=False) as f:
         if "point/id" not in f:
             raise OutputError(f"{path} is not a fit run file (no /point/id dataset)")
-        n = f["point/id"].shape[0]  # rows beyond it belong to a flush cut short by a kill
+        n = f["point/id"].shape[0]  # rows beyond it: a flush cut short (older versions)
 
         def group(name: str, prefix: str = "") -> dict[str, np.ndarray]:
             """Datasets under a group, in the order they were written, as 'sub/name'."""
@@ -157,7 +238,9 @@ def _read(path: Path) -> Results:
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
         posterior = {k: v[:] for k, v in f["posterior"].items()} if "posterior" in f else {}
         posterior_attrs = dict(f["posterior"].attrs) if "posterior" in f else {}
-        return Results(path=path, attrs=attrs, point=group("point"),
+        point = {**{name: np.zeros(0, dtype=dtype) for name, dtype in POINT_DTYPES.items()},
+                 **group("point")}
+        return Results(path=path, attrs=attrs, point=point,
                        parameters=group("parameters"), cube=group("cube"),
                        terms=group("loglike"), observables=group("observables"),
                        timing=group("timing"), sampler=group("sampler"),

@@ -27,7 +27,7 @@ from .graph import Graph, resolve
 from .output import RunWriter, versions
 from .parallel import rank_of, size_of, world
 from .progress import Progress
-from .providers import REGISTRY, Registry
+from .providers import REGISTRY, Registry, observable_labels
 
 log = logging.getLogger("fit")
 
@@ -81,6 +81,7 @@ def _attributes(prepared: Prepared, seed: int) -> dict[str, Any]:
         "invalid_loglike": c.invalid_loglike, "terms": json.dumps(prepared.graph.terms),
         "sampled_parameters": json.dumps(c.space.sampled_names),
         "labels": json.dumps(c.space.labels()), "versions": json.dumps(versions()),
+        "observable_labels": json.dumps(observable_labels(prepared.graph.providers)),
         "overrides": json.dumps([str(o) for o in c.overrides]),
     }
 
@@ -132,6 +133,9 @@ def run(path: str | Path, *, output: str | Path | None = None, seed: int | None 
         log.info("run %s -> %s: %d rank(s), sampler '%s', seed %d%s", config.source, out,
                  size_of(comm), config.sampler.name, seed,
                  f", resuming after {state.n_points} points" if resume else "")
+        if not config.likelihoods:
+            log.info("no likelihood terms: every valid point gets log L = 0 (observables "
+                     "only: %s)", ", ".join(config.observables))
     evaluator = Evaluator(prepared.graph, floor=config.invalid_loglike,
                           skip_below=config.skip_below, provider_errors=config.provider_errors,
                           record=config.output.observables)

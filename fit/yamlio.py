@@ -3,6 +3,11 @@
 Mappings and lists are returned as `Mapping`/`Sequence` subclasses that remember
 the file and line of each key or item, so that configuration errors can point
 at the exact spot, also after ``include:`` merged several files.
+
+Hostile input is refused with a one-line error before it is built: more than
+`MAX_VALUES` values once aliases are expanded (alias bombs, ``<<`` merge
+bombs), nesting deeper than `MAX_NESTING`, an alias inside the node it names,
+bytes that are not UTF-8 text or characters YAML forbids (a NUL byte).
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+
+#: most values a file may hold once its aliases are expanded, and deepest nesting
+MAX_VALUES, MAX_NESTING = 100_000, 100
 
 
 class MarkedDict(dict):
@@ -84,18 +92,9 @@ def load_file(path: str | Path) -> MarkedDict:
         text = path.read_text()
     except OSError as exc:
         raise ConfigError(f"cannot read the file ({exc.strerror})", file=name) from None
-    loader = _make_loader(name)(text)
-    try:
-        node = loader.get_single_node()
-        if node is not None:
-            _check_duplicate_keys(node, name, "")
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(f"not valid YAML: {exc.problem}", file=name,
-                          line=mark.line + 1 if mark else None) from None
-    finally:
-        loader.dispose()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start})", file=name) from None
+    data = _load_text(text, name, "")
     if data is None:
         data = MarkedDict(origin=(name, 1))
     if not isinstance(data, MarkedDict):
@@ -104,21 +103,85 @@ def load_file(path: str | Path) -> MarkedDict:
     return data
 
 
-def _check_duplicate_keys(node: yaml.Node, filename: str, path: str) -> None:
-    """PyYAML keeps the last of two equal keys; a run file with one is a mistake."""
+def _load_text(text: str, name: str, key: str) -> Any:
+    """YAML text to marked data, checked by `_check_structure` before it is built; every
+    problem is a `ConfigError` located in ``name`` (a file, or ``--set``) at ``key``."""
+    try:
+        loader = _make_loader(name)(text)   # the reader checks the characters here
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise ConfigError(f"not valid YAML: character {chr(exc.character)!r} is not allowed",
+                          file=name, line=line, key=key or None) from None
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_structure(node, name, key)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(f"not valid YAML: {exc.problem}", file=name,
+                          line=mark.line + 1 if mark else None, key=key or None) from None
+    except RecursionError:
+        raise ConfigError(f"not valid YAML: nested more than {MAX_NESTING} levels deep",
+                          file=name, key=key or None) from None
+    finally:
+        loader.dispose()
+
+
+def _check_structure(root: yaml.Node, filename: str, path: str) -> None:
+    """One pass over the composed document, each node once (aliases make a graph, not a
+    tree): refuse two equal keys in one mapping (PyYAML keeps the last; a run file with
+    one is a mistake), an alias inside the node it names, nesting deeper than
+    `MAX_NESTING`, and more than `MAX_VALUES` values once aliases are expanded."""
+    size: dict[int, int] = {}         # values below a node, aliases expanded
+    open_nodes: set[int] = set()      # the nodes on the path from the root
+    stack: list[tuple[yaml.Node, str, int, bool]] = [(root, path, 1, False)]
+    while stack:
+        node, where, depth, leaving = stack.pop()
+        line = node.start_mark.line + 1
+        if leaving:
+            open_nodes.discard(id(node))
+            size[id(node)] = 1 + sum(size[id(child)] for child in _children(node))
+            if size[id(node)] > MAX_VALUES:   # located at the entry of the top mapping
+                top = where.split(".")[0].split("[")[0] if where else None
+                raise ConfigError(f"expands to more than {MAX_VALUES} values through aliases "
+                                  f"(*name repeats what &name marks); a run file needs far "
+                                  f"fewer", file=filename, line=line, key=top)
+            continue
+        if id(node) in size:
+            continue
+        if id(node) in open_nodes:
+            raise ConfigError("an alias (*name) refers to a node that contains it",
+                              file=filename, line=line, key=where or None)
+        if depth > MAX_NESTING:
+            raise ConfigError(f"nested more than {MAX_NESTING} levels deep", file=filename,
+                              line=line, key=where[:40] + "..." if len(where) > 40 else where)
+        open_nodes.add(id(node))
+        stack.append((node, where, depth, True))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+                child = f"{where}.{key}" if where else key
+                if key in seen:
+                    raise ConfigError(f"key '{key}' appears twice in one mapping",
+                                      file=filename, line=key_node.start_mark.line + 1,
+                                      key=child)
+                seen.add(key)
+                stack += [(key_node, child, depth + 1, False),
+                          (value_node, child, depth + 1, False)]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(item, f"{where}[{i}]", depth + 1, False)
+                      for i, item in enumerate(node.value)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = f"{path}.{key}" if path else key
-            if key in seen:
-                raise ConfigError(f"key '{key}' appears twice in one mapping", file=filename,
-                                  line=key_node.start_mark.line + 1, key=child)
-            seen.add(key)
-            _check_duplicate_keys(value_node, filename, child)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _check_duplicate_keys(item, filename, f"{path}[{i}]")
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _is_parameter(path: str) -> bool:
@@ -188,16 +251,7 @@ def merge(base: MarkedDict, override: MarkedDict, path: str = "") -> MarkedDict:
 def parse_value(text: str, label: str, key: str) -> Any:
     """A value given on the command line, read as YAML (``[2, 10]``, ``1e-4``, ``{a: 1}``);
     its mappings and lists are marked as coming from ``label`` (e.g. ``--set``)."""
-    loader = _make_loader(label)(text)
-    try:
-        node = loader.get_single_node()
-        if node is not None:
-            _check_duplicate_keys(node, label, key)
-        return loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc.problem}", file=label, key=key) from None
-    finally:
-        loader.dispose()
+    return _load_text(text, label, key)
 
 
 def set_value(data: MarkedDict, keys: list[str], value: Any, label: str) -> MarkedDict:

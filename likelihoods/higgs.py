@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from backends.nmssm_labels import LABELS
 from fit import likelihood, provider
 
 DATA = Path(__file__).parent / "data"
@@ -134,7 +135,7 @@ def _register_observable(name: str, key: str, needs_decays: bool) -> None:
     what = "[GeV]" if key == "width" else ""
     observable.__doc__ = f"SM-like Higgs boson: {key} {what}".rstrip() + "."
     observable.__name__ = observable.__qualname__ = name
-    provider(name, vectorised=True, name=name)(observable)
+    provider(name, vectorised=True, name=name, labels=LABELS[name])(observable)
 
 
 for _name, _key in (("hsm_kappa_V", "kappa_V"), ("hsm_kappa_u", "kappa_t"),

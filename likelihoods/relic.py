@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from backends.nmssm_labels import LABELS
 from fit import likelihood, provider
 
 #: Planck 2018 Omega_c h^2 and its 1 sigma error (arXiv:1807.06209, Table 2,
@@ -38,7 +39,7 @@ THEORY_ERROR = 0.10
 MODES = ("upper_limit", "measurement")
 
 
-@provider("xi", vectorised=True, name="relic_fraction")
+@provider("xi", vectorised=True, name="relic_fraction", labels=LABELS["xi"])
 def relic_fraction(omega_h2: np.ndarray, *, omega_ref: float = PLANCK_OMEGA_H2) -> np.ndarray:
     """xi = min(1, Omega h^2 / omega_ref): the neutralino's share of the dark matter
     (omega_ref: Planck 2018 Omega_c h^2 = 0.120, arXiv:1807.06209)."""

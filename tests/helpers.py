@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import h5py
+from fit.errors import OutputError
+from fit.results import count
 
 MPIRUN = shutil.which("mpirun")
 #: Open MPI refuses root without these; oversubscription lets tests use more ranks than cores
@@ -14,9 +15,9 @@ MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
 
 
 def flushed_points(path: Path) -> int:
-    """Points in the file of a running scan, read without HDF5's lock (0 if unreadable)."""
+    """Points committed to the file of a running scan (0 if there is none yet): a flush
+    being written does not count, since a kill at that moment undoes it."""
     try:
-        with h5py.File(path, "r", locking=False) as f:
-            return f["point/id"].shape[0]
-    except (OSError, KeyError):
+        return count(path)
+    except OutputError:
         return 0

@@ -31,7 +31,7 @@ import pytest
 from fit.errors import OutputError
 from fit.evaluate import PointBatch
 from fit.output import RunWriter
-from fit.results import Results, load
+from fit.results import Results, count, load
 
 SLOW_MODULE = '''
 import time
@@ -98,11 +98,11 @@ def fit_cli(*args: str | Path, cwd: Path, timeout: float = 60.0) -> subprocess.C
 
 
 def flushed_points(path: Path) -> int:
-    """Points in the file of a running scan (0 if it cannot be read right now)."""
+    """Points committed to the file of a running scan (0 if there is none yet): a flush
+    being written does not count, since a kill at that moment undoes it."""
     try:
-        with h5py.File(path, "r", locking=False) as f:
-            return f["point/id"].shape[0]
-    except (OSError, KeyError):  # not created yet, or caught in the middle of a flush
+        return count(path)
+    except OutputError:
         return 0
 
 
@@ -129,7 +129,11 @@ def kill(proc: subprocess.Popen) -> None:
 
 
 def check_file(path: Path) -> Results:
-    """The invariants every run file must satisfy, killed or not; returns its points."""
+    """The invariants every run file must satisfy, killed or not; returns its points.
+
+    `load` reads first: a kill in the few milliseconds a flush takes to write leaves it
+    half written on disk, which load (as the next run) undoes before anything else reads."""
+    r = load(path)
     with h5py.File(path, "r") as f:  # opens with the default (locking) settings
         n_ids = f["point/id"].shape[0]
         lengths: dict[str, int] = {}
@@ -140,7 +144,6 @@ def check_file(path: Path) -> Results:
     assert expected <= set(lengths)
     # rows beyond /point/id may only come from a flush cut short; readers ignore them
     assert all(length >= n_ids for length in lengths.values()), lengths
-    r = load(path)
     n = len(r)
     assert n == n_ids
     assert set(r.point) == POINT_COLUMNS

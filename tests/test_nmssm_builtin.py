@@ -124,22 +124,27 @@ def test_mixing_matrices_diagonalise_the_mass_matrices():
     h = higgs_sector(q)
     s = h["S"]
     d = np.einsum("nij,njk,nlk->nil", s, h["M_even"], s)
-    err = np.abs(d - h["mh_sq"][:, :, None] * np.eye(3)).max(axis=(1, 2))
-    assert (err / np.abs(h["mh_sq"]).max(axis=1)).max() < 1e-10
+    err = np.abs(d - h["mh_sq_ep"][:, :, None] * np.eye(3)).max(axis=(1, 2))
+    assert (err / np.abs(h["mh_sq_ep"]).max(axis=1)).max() < 1e-10
     assert np.all(np.diff(h["mh_sq"], axis=1) >= 0)
-    # P: rows orthonormal and orthogonal to the Goldstone (cos b, -sin b, 0)
+    # the pole-mass shifts after the diagonalisation are corrections of a few percent
+    shift = np.abs(h["mh_sq"] - h["mh_sq_ep"]) / np.abs(h["mh_sq_ep"]).max(axis=1)[:, None]
+    assert shift.max() < 0.1
+    # P: rows orthonormal and orthogonal to the Goldstone (cos b, -sin b, 0), tan(beta)
+    # at the scale of the Higgs masses
     pm = spec["P"]
-    b = np.arctan(q["tanb"])
+    tanb_q = h["running"]["tanb"]
+    b = np.arctan(tanb_q)
     gold = np.stack([np.cos(b), -np.sin(b), np.zeros_like(b)], -1)
     assert np.abs(np.einsum("nij,nj->ni", pm, gold)).max() < 1e-12
     np.testing.assert_allclose(np.einsum("nij,nkj->nik", pm, pm),
                                np.broadcast_to(np.eye(2), (len(b), 2, 2)), atol=1e-12)
     from backends.nmssm_builtin.higgs import odd_rotation
-    odd = np.einsum("nji,njk,nkl->nil", odd_rotation(q["tanb"]), h["M_odd"],
-                    odd_rotation(q["tanb"]))  # back to (A_d, A_u, A_S)
+    odd = np.einsum("nji,njk,nkl->nil", odd_rotation(tanb_q), h["M_odd"],
+                    odd_rotation(tanb_q))  # back to (A_d, A_u, A_S)
     d = np.einsum("nij,njk,nlk->nil", pm, odd, pm)
-    err = np.abs(d - h["ma_sq"][:, :, None] * np.eye(2)).max(axis=(1, 2))
-    assert (err / np.abs(h["ma_sq"]).max(axis=1)).max() < 1e-10
+    err = np.abs(d - h["ma_sq_ep"][:, :, None] * np.eye(2)).max(axis=(1, 2))
+    assert (err / np.abs(h["ma_sq_ep"]).max(axis=1)).max() < 1e-10
 
 
 def test_sfermion_mixing_diagonalises_the_stop_matrix():
@@ -160,23 +165,27 @@ def test_sfermion_mixing_diagonalises_the_stop_matrix():
     assert err.max() < 1e-10 and np.all(w[:, 0] <= w[:, 1])
 
 
-def test_one_loop_corrections_keep_the_goldstone_massless():
+def test_loop_corrections_keep_the_goldstone_massless():
+    """Gauge invariance: the one- and two-loop potentials (quarks, squarks, W, Z,
+    sfermions; O(alpha_t alpha_s), O(alpha_t^2)) give the Goldstone direction no mass, up
+    to the finite-difference error."""
+    from backends.nmssm_builtin import radiative, running
     from backends.nmssm_builtin.higgs import odd_rotation
-    from backends.nmssm_builtin.radiative import one_loop
     q = as_arrays(random_points(100))
-    _, odd = one_loop(q)
-    rot = odd_rotation(q["tanb"])
+    run = running.run_to_stop_scale(q)
+    _, odd = radiative.corrections(q, run)
+    rot = odd_rotation(run["tanb"])
     ga = np.einsum("nij,njk,nlk->nil", rot, odd, rot)
-    assert np.abs(ga[:, 0, :]).max() < 1e-2 * np.abs(ga).max()   # finite differences
+    assert np.abs(ga[:, 0, :]).max() < 1e-3 * np.abs(ga).max()
 
 
 def test_electroweakino_loops_keep_the_goldstone_massless():
     """Gauge invariance of the chargino/neutralino potential: no mass for G (exact)."""
-    from backends.nmssm_builtin.electroweak_loops import loop_corrections, scale_sq
+    from backends.nmssm_builtin.electroweak_loops import loop_corrections
     q = as_arrays(random_points(200, seed=11))
-    _, odd = loop_corrections(q, scale_sq(q))
+    _, odd = loop_corrections(q, np.abs(q["MQ3"] * q["MU3"]))
     beta = np.arctan(q["tanb"])
-    goldstone = np.stack([np.cos(beta), -np.sin(beta)], -1)
+    goldstone = np.stack([np.cos(beta), -np.sin(beta), np.zeros_like(beta)], -1)
     assert np.abs(np.einsum("nij,nj->ni", odd, goldstone)).max() < 1e-9 * np.abs(odd).max()
 
 
@@ -185,40 +194,44 @@ def test_electroweakino_loop_derivatives_match_finite_differences():
     central differences of the potential itself, tadpoles subtracted as in the code."""
     from backends.nmssm_builtin import electroweak_loops as ew
     q = as_arrays(random_points(4, seed=12))
-    q2 = ew.scale_sq(q)
+    q2 = np.abs(q["M2"] * q["mueff"])
     even, odd = ew.loop_corrections(q, q2)
     n, h = 4, 0.5        # GeV; smaller steps lose to round-off (V1 ~ 1e10 GeV^4)
-    step = np.eye(4) * h
+    step = np.eye(6) * h
 
     def v(shift):
-        return ew.potential(q, np.broadcast_to(shift, (n, 4)), q2)
+        return ew.potential(q, np.broadcast_to(shift, (n, 6)), q2)
 
-    hess = np.empty((n, 4, 4))
-    for a in range(4):
-        for b in range(4):
+    hess = np.empty((n, 6, 6))
+    for a in range(6):
+        for b in range(6):
             hess[:, a, b] = (v(step[a] + step[b]) - v(step[a] - step[b])
                              - v(step[b] - step[a]) + v(-step[a] - step[b])) / (4 * h * h)
-    grad = np.stack([(v(step[a]) - v(-step[a])) / (2 * h) for a in range(2)], -1)
+    grad = np.stack([(v(step[a]) - v(-step[a])) / (2 * h) for a in range(3)], -1)
     beta = np.arctan(q["tanb"])
-    vev = np.sqrt(2) * sm.V_HIGGS * np.stack([np.cos(beta), np.sin(beta)], -1)
-    tad = (grad / vev)[:, :, None] * np.eye(2)
+    vev = np.sqrt(2) * np.stack([sm.V_HIGGS * np.cos(beta), sm.V_HIGGS * np.sin(beta),
+                                 q["mueff"] / q["lambda_"]], -1)
+    tad = (grad / vev)[:, :, None] * np.eye(3)
     scale = np.abs(hess).max()
-    np.testing.assert_allclose(even, hess[:, :2, :2] - tad, atol=1e-5 * scale)
-    np.testing.assert_allclose(odd, hess[:, 2:, 2:] - tad, atol=1e-5 * scale)
-    assert np.abs(hess[:, :2, 2:]).max() < 1e-6 * scale           # CP conserved
+    np.testing.assert_allclose(even, hess[:, :3, :3] - tad, atol=1e-5 * scale)
+    np.testing.assert_allclose(odd, hess[:, 3:, 3:] - tad, atol=1e-5 * scale)
+    assert np.abs(hess[:, :3, 3:]).max() < 1e-6 * scale           # CP conserved
 
 
-def test_gauge_couplings_run_with_the_split_susy_coefficients():
-    """With all electroweakinos at M_Z, 1/g^2 runs with the split-SUSY coefficients
-    b' = 15/2, b2 = -7/6 (Giudice, Romanino, hep-ph/0406088: b1 = 9/2 in GUT
-    normalisation = 3/5 b'), and with the SM ones (41/6, -19/6) when they are heavy."""
-    from backends.nmssm_builtin.electroweak_loops import gauge_couplings_sq
+def test_gauge_couplings_run_with_the_sm_and_mssm_coefficients():
+    """1/g^2 runs with the SM coefficients b' = 41/6, b2 = -19/6 when every sparticle and
+    the heavy doublet lie above Q, and with the MSSM ones b' = 11, b2 = 1 (Martin,
+    hep-ph/9709356, b1 = 33/5 in GUT normalisation = 3/5 b') when all lie at M_Z."""
+    from backends.nmssm_builtin.running import gauge_couplings_sq
     q2 = np.array([1000.0**2])
     t = np.log(1000.0 / sm.MZ) / (8 * np.pi**2)
-    light = {"M2": np.array([sm.MZ]), "mueff": np.array([sm.MZ])}
-    heavy = {"M2": np.array([5000.0]), "mueff": np.array([5000.0])}
-    for params, (b1, b2) in ((light, (15 / 2, -7 / 6)), (heavy, (41 / 6, -19 / 6))):
-        g1, g2 = gauge_couplings_sq(params, q2)
+    keys = ("M2", "mueff", "MQ3", "MU3", "MD3", "ML3", "ME3", "MQ12", "MU12", "MD12",
+            "ML12", "ME12")
+    light = {k: np.array([sm.MZ]) for k in keys}
+    heavy = {k: np.array([5000.0]) for k in keys}
+    for params, ma2, (b1, b2) in ((light, sm.MZ**2, (11.0, 1.0)),
+                                  (heavy, 5000.0**2, (41 / 6, -19 / 6))):
+        g1, g2 = gauge_couplings_sq(params, q2, np.array([ma2]))
         assert (1 / sm.G1SQ - 1 / g1[0]) / t == pytest.approx(b1, rel=1e-9)
         assert (1 / sm.G2SQ - 1 / g2[0]) / t == pytest.approx(b2, rel=1e-9)
 
@@ -242,21 +255,26 @@ def test_electroweakino_pole_corrections_have_the_leading_log_size():
 
 
 def test_one_loop_potential_reproduces_the_analytic_stop_correction():
-    """Degenerate stops, MSSM limit: dM^2_uu = 3 m_t^4/(4 pi^2 v_u^2) [t + X_t^2/M_S^2
-    (1 - X_t^2/(12 M_S^2))] (Ellis, Ridolfi, Zwirner; arXiv:0910.1785 sect. 2.3), up to
-    D-terms and higher orders in m_t X_t/M_S^2 (the exact potential): 1.5% for
+    """Degenerate stops, gaugeless MSSM limit: dM^2_uu = 3 m_t^4/(4 pi^2 v_u^2) [t + X_t^2/M_S^2
+    (1 - X_t^2/(12 M_S^2))] at Q^2 = M_S^2 (Ellis, Ridolfi, Zwirner; arXiv:0910.1785
+    sect. 2.3), up to higher orders in m_t X_t/M_S^2 (the exact potential): 1.5% for
     |X_t| <= M_S, 5% up to |X_t| = 2 M_S."""
-    from backends.nmssm_builtin.radiative import one_loop
-    q = as_arrays(mssm_like(5, seed=8))
-    q["MQ3"] = q["MU3"] = np.full(5, 2000.0)
-    q["tanb"] = np.full(5, 30.0)
-    q["At"] = np.array([0.0, 1000.0, 2000.0, -3000.0, 4000.0])
-    q["Ab"] = np.zeros(5)
-    even, _ = one_loop(q)
-    mt = sm.mt_msbar_at_mt()
-    vu = sm.V_HIGGS * np.sin(np.arctan(q["tanb"]))
-    ms2 = 2000.0**2 + mt**2
-    x2 = (q["At"] - q["mueff"] / q["tanb"]) ** 2 / ms2
+    from backends.nmssm_builtin import radiative
+    n, mt, ms = 5, 165.0, 2000.0
+    tanb = np.full(n, 30.0)
+    beta = np.arctan(tanb)
+    vu, vd = sm.V_HIGGS * np.sin(beta), sm.V_HIGGS * np.cos(beta)
+    xt = np.array([0.0, 1000.0, 2000.0, -3000.0, 4000.0])
+    lam, mueff = np.full(n, 1e-5), np.full(n, 300.0)
+    c = {"vu": vu, "vd": vd, "s": mueff / lam, "lam": lam, "At": xt + mueff / tanb,
+         "Ab": np.zeros(n), "MQ2": np.full(n, ms**2), "MU2": np.full(n, ms**2),
+         "MD2": np.full(n, ms**2), "ht": mt / vu, "hb": np.zeros(n),
+         "q2": np.full(n, ms**2 + mt**2), "g1sq": 0.0, "g2sq": 0.0,
+         **{k: np.full(n, ms) for k in ("MQ12", "MU12", "MD12", "ML12", "ME12", "ML3",
+                                        "ME3")}}
+    even, _ = radiative.field_hessians(radiative.potential, c)
+    ms2 = ms**2 + mt**2
+    x2 = xt**2 / ms2
     expect = 3 * mt**4 / (4 * np.pi**2 * vu**2) * (np.log(ms2 / mt**2) + x2 * (1 - x2 / 12))
     np.testing.assert_allclose(even[:3, 1, 1], expect[:3], rtol=0.015)
     np.testing.assert_allclose(even[3:, 1, 1], expect[3:], rtol=0.05)
@@ -298,31 +316,27 @@ def read_reference() -> tuple[dict[str, float], dict[int, float]]:
 @pytest.mark.skipif(not (REFERENCE / "spectr_full_minchi2.dat").exists(),
                     reason="reference NMSSMTools output not available")
 def test_reference_point_against_nmssmtools():
-    """NMSSMTools 6.1.2 (spectr_full_minchi2.dat, MODSEL 8=2) vs the built-in calculator.
-
-    Tolerances: the SM-like Higgs 5 GeV (our one-loop potential with resummed leading
-    logs vs NMSSMTools' full two-loop with pole masses: against NMSSMTools 5.6.0 on the
-    oracle sample we are +0.4 GeV high (median) with a 1.0 GeV spread; this point,
-    tan(beta) = 4.7 and X_t = -1.6 M_S, run with NMSSMTools 6.1.2, is +3.8 GeV);
-    the singlet-like h1 5 GeV; a1 3%; the heavy doublets A2, H3, H+ 4.5% (NMSSMTools
-    runs tan(beta) from M_Z to Q ~ 3 TeV, we do not; 4.1% here); neutralinos and charginos 5%
-    (NMSSMTools adds one-loop corrections, a few percent here, we give tree level);
-    stops 2% and the sleptons 3% (tree level vs running/pole masses).
-    """
+    """NMSSMTools 6.1.2 (spectr_full_minchi2.dat, MODSEL 8=2) vs the built-in calculator,
+    the tolerances of the acceptance: the SM-like Higgs within 1.5 GeV (measured +1.2),
+    the singlet-like h1 within 2 GeV (+0.4), the heavy doublets A2, H3, H+ within 2%
+    (-0.4%), a1 3%; neutralinos and charginos 1.5% (one-loop pole corrections to M1, M2,
+    mueff); stops 0.5% (measured +0.2%, 0.0%: running to the stop scale and one-loop pole
+    corrections) and the sleptons 3% (tree level vs running/pole masses); no theory check
+    fails."""
     p, mass = read_reference()
     spec = compute(p)
-    assert abs(spec["mh2"][0] - mass[25]) < 5.0       # NMSSMTools: 25 = SM-like (124.98)
-    assert abs(spec["mh1"][0] - mass[35]) < 5.0       # singlet-like, 93.38
+    assert abs(spec["mh2"][0] - mass[25]) < 1.5       # NMSSMTools: 25 = SM-like (124.98)
+    assert abs(spec["mh1"][0] - mass[35]) < 2.0       # singlet-like, 93.38
     assert abs(spec["ma1"][0] / mass[36] - 1) < 0.03
     for key, code in (("ma2", 46), ("mh3", 45), ("mhc", 37)):
-        assert abs(spec[key][0] / mass[code] - 1) < 0.045, key
+        assert abs(spec[key][0] / mass[code] - 1) < 0.02, key
     for i, code in enumerate((1000022, 1000023, 1000025, 1000035, 1000045), start=1):
         assert np.sign(spec[f"mneu{i}"][0]) == np.sign(mass[code])
         assert abs(spec[f"mneu{i}"][0] / mass[code] - 1) < 0.015, i
     for key, code in (("mcha1", 1000024), ("mcha2", 1000037)):
         assert abs(spec[key][0] / mass[code] - 1) < 0.015, key
     for key, code in (("mst1", 1000006), ("mst2", 2000006)):
-        assert abs(spec[key][0] / mass[code] - 1) < 0.02, key
+        assert abs(spec[key][0] / mass[code] - 1) < 0.005, key
     for key, code in (("mstau1", 1000015), ("mstau2", 2000015), ("msnumu", 1000014)):
         assert abs(spec[key][0] / mass[code] - 1) < 0.03, key
     assert theory_checks(spec, p, require_neutralino_lsp=False)[1][0] == ""
@@ -338,9 +352,10 @@ def sm_like_mass(masses: np.ndarray, s: np.ndarray, tanb: np.ndarray) -> np.ndar
 @pytest.mark.skipif(not ORACLE.exists(), reason="oracle sample not available")
 def test_sm_like_higgs_against_the_oracle_sample():
     """NMSSMTools 5.6.0 (MODSEL 8=2) on the points it computes in the oracle sample: the
-    built-in SM-like mass is within 2 GeV at >= 85% of them (measured 90%) and the
-    median difference is below 1 GeV (measured +0.4). For scale: SOFTSUSY 4.1 agrees with
-    NMSSMTools within 2 GeV at 90% of these points, median +1.2 GeV (oracle README)."""
+    built-in SM-like mass is within 2 GeV at >= 89.7% of them (the fraction before the
+    two-loop and stop-scale treatment; measured now 96.6%) and the median difference is
+    below 1.5 GeV (measured +0.9). For scale: SOFTSUSY 4.1 agrees with NMSSMTools within
+    2 GeV at 90% of these points, median +1.2 GeV (oracle README)."""
     pd = pytest.importorskip("pandas")
     o = pd.read_csv(ORACLE, comment="#")
     o = o[o["status"] == "ok"]
@@ -353,16 +368,16 @@ def test_sm_like_higgs_against_the_oracle_sample():
                           tanb)
     diff = ours - theirs
     assert len(diff) > 100
-    assert np.mean(np.abs(diff) < 2.0) >= 0.85
-    assert abs(np.median(diff)) < 1.0
+    assert np.mean(np.abs(diff) < 2.0) >= 0.897
+    assert abs(np.median(diff)) < 1.5
 
 
 @pytest.mark.skipif(not (REFERENCE / "spectr_full_minchi2.dat").exists(),
                     reason="reference NMSSMTools output not available")
 def test_reference_point_loop_induced_couplings():
     """The SM-like h2 of the reference point: NMSSMTools' REDCOUP gives kg/ku = 1.0046 and
-    kgamma/kV = 1.0197. Our singlet admixture differs (mh2 is 3.8 GeV higher), so the
-    ratios, which isolate the loop-induced parts, are compared: within 0.02 and 0.03."""
+    kgamma/kV = 1.0197. The ratios, which isolate the loop-induced parts from the
+    singlet admixture, are compared: within 0.02 and 0.03."""
     p, _ = read_reference()
     spec = compute(p)
     c = higgs_couplings(spec, as_arrays(p))
@@ -379,7 +394,9 @@ def test_theory_checks_flag_tachyons_and_nonperturbative_couplings():
     p["kappa"] = np.array([0.1, 0.1, 0.1, 0.1, -0.3])
     p["Akappa"] = np.full(5, -100.0)
     p["mueff"] = np.full(5, 400.0)
-    p["MU3"] = np.array([2000.0, 2000.0, 10.0, 2000.0, 2000.0])
+    # point 2: light stop soft masses with a large A_t, a tachyonic stop at the stop scale
+    p["MQ3"][2] = 300.0
+    p["MU3"] = np.array([2000.0, 2000.0, 300.0, 2000.0, 2000.0])
     p["At"] = np.array([0.0, 0.0, 3000.0, 0.0, 0.0])
     spec = compute(p)
     bad, code = theory_checks(spec, p)

@@ -184,14 +184,16 @@ def test_neutralino_couplings_are_majorana_symmetric_and_cp_definite(batch):
 
 def test_doublet_derivatives_agree_with_the_effective_potential_module(batch):
     """The electroweakino loops of the Higgs masses differentiate the same mass matrices
-    (their own implementation): along h_d, h_u, a_d, a_u the derivatives must agree."""
+    (their own implementation): along h_d, h_u, h_s, a_d, a_u, a_s the derivatives must
+    agree."""
     p = batch[0]
     g, gp, _, _ = vertices.gauge_couplings()
     n = len(p["tanb"])
-    # unit directions h_d, h_u (CP-even) and a_d, a_u (CP-odd)
-    directions = np.zeros((n, 4, 3), dtype=complex)
-    directions[:, 0, 0] = directions[:, 1, 1] = R2
-    directions[:, 2, 0] = directions[:, 3, 1] = 1j * R2
+    # unit directions h_d, h_u, h_s (CP-even) and a_d, a_u, a_s (CP-odd)
+    directions = np.zeros((n, 6, 3), dtype=complex)
+    for k in range(3):
+        directions[:, k, k] = R2
+        directions[:, k + 3, k] = 1j * R2
     neutralino = vertices.neutralino_entries(p["lambda_"], p["kappa"], g, gp)
     chargino = vertices.chargino_entries(p["lambda_"], g)
     for (hol, anti), (_, loops) in (
@@ -201,8 +203,8 @@ def test_doublet_derivatives_agree_with_the_effective_potential_module(batch):
              electroweak_loops.chargino_matrices(p))):
         ours = (np.einsum("nax,nxij->naij", directions, hol)
                 + np.einsum("nax,nxij->naij", directions.conj(), anti))
-        np.testing.assert_allclose(ours[:, :2].real, loops[:, :2], atol=1e-12)
-        np.testing.assert_allclose(ours[:, 2:].imag, loops[:, 2:], atol=1e-12)
+        np.testing.assert_allclose(ours[:, :3].real, loops[:, :3], atol=1e-12)
+        np.testing.assert_allclose(ours[:, 3:].imag, loops[:, 3:], atol=1e-12)
 
 
 # ----------------------------------------------- Higgs potential and trilinears
@@ -317,18 +319,40 @@ def test_charged_higgs_neutralino_chargino_mssm_form(batch):
     np.testing.assert_allclose(np.abs(v.hc_neutralino_chargino.L), np.abs(q_l), atol=1e-12)
 
 
-def test_higgs_stop_couplings_agree_with_the_loop_induced_couplings_module(batch):
-    """The h_a stop stop couplings against the independent derivatives d m^2(stop)/d phi of
-    ``couplings`` (used there for h -> gg, gamma gamma)."""
-    from backends.nmssm_builtin import couplings
+def stop_matrix(p: dict, hd: np.ndarray, hu: np.ndarray, s: np.ndarray,
+                mt_running: np.ndarray) -> np.ndarray:
+    """The tree-level stop mass matrix (n, 2, 2) [GeV^2] at real neutral fields (H_d, H_u, S)
+    (arXiv:0910.1785 sect. 2.2 with the fields kept general): M_LL = M_Q3^2 + y_t^2 H_u^2
+    + (g^2/2 T3 - g'^2/2 Y_Q)(H_d^2 - H_u^2), M_RR = M_U3^2 + y_t^2 H_u^2 + g'^2/2 Q_t
+    (H_d^2 - H_u^2), M_LR = y_t (A_t H_u - lambda S H_d), y_t = m_t / v_u."""
+    g1, g2 = sm.G1SQ, sm.G2SQ
+    vu = sm.V_HIGGS * np.sin(np.arctan(p["tanb"]))
+    yt = mt_running / vu
+    d = hd**2 - hu**2
+    m = np.empty((len(hd), 2, 2))
+    m[:, 0, 0] = p["MQ3"] ** 2 + yt**2 * hu**2 + 0.5 * (g2 * 0.5 - g1 / 6.0) * d
+    m[:, 1, 1] = p["MU3"] ** 2 + yt**2 * hu**2 + 0.5 * g1 * (2.0 / 3.0) * d
+    m[:, 0, 1] = m[:, 1, 0] = yt * (p["At"] * hu - p["lambda_"] * s * hd)
+    return m
+
+
+def test_higgs_stop_couplings_are_the_stop_matrix_derivatives(batch):
+    """h_a stop_k stop_l = d M^2/d h_a rotated to the stop states: central differences of
+    the stop matrix written out here, along S_a (H = v + h/sqrt2)."""
+    from backends.nmssm_builtin.vertices import quark_masses
 
     p, spec, v = batch
-    dm, _ = couplings.sfermion_mass_derivatives(p, "stop")            # (n, field, L/R, L/R)
-    rot = spec["stop_mix"]
-    derivs = np.einsum("nki,nxij,nkj->nkx", rot, dm, rot)            # (n, stop, field)
-    expect = np.einsum("nkx,nax->nak", derivs, spec["S"])
-    np.testing.assert_allclose(np.einsum("nakk->nak", v.higgs_sfermion["t"]), expect,
-                               atol=1e-9 * np.abs(expect).max())
+    vd, vu, s = vevs(p)
+    mt = quark_masses(p)["t"]
+    rot, smix = spec["stop_mix"], spec["S"]
+    eps = 1e-3
+    for a in range(3):
+        shift = smix[:, a, :] * eps * R2
+        up = stop_matrix(p, vd + shift[:, 0], vu + shift[:, 1], s + shift[:, 2], mt)
+        down = stop_matrix(p, vd - shift[:, 0], vu - shift[:, 1], s - shift[:, 2], mt)
+        derivative = np.einsum("nki,nij,nlj->nkl", rot, (up - down) / (2 * eps), rot)
+        np.testing.assert_allclose(v.higgs_sfermion["t"][:, a], derivative,
+                                   rtol=1e-6, atol=1e-6 * np.abs(derivative).max())
 
 
 def test_higgs_sfermion_d_terms_follow_the_sfermion_masses_in_tan_beta(batch):

@@ -54,17 +54,20 @@ def test_cli_posterior_run_gets_posteriors_and_a_triangle(posterior_run, tmp_pat
                           "triangle.png", "bestfit.md"}
 
 
-def test_cli_pools_runs_for_profiles_and_refuses_to_pool_posteriors(
+def test_cli_pools_runs_for_profiles_with_pool_and_refuses_to_pool_posteriors(
         random_run, posterior_run, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "pooled"
     assert main(["plot", str(random_run), str(posterior_run), "--output", str(out),
-                 "--params", "x1", "--kind", "profile"]) == 0
+                 "--params", "x1", "--kind", "profile", "--pool"]) == 0
     assert names(out) == {"profile_x1.png", "bestfit.md"}
     assert f"points: {2 * 40_000}" in (out / "bestfit.md").read_text()
     capsys.readouterr()
     assert main(["plot", str(random_run), str(posterior_run), "--output", str(out),
-                 "--kind", "posterior"]) == 2
+                 "--kind", "posterior", "--pool"]) == 2
     assert "not pooled" in capsys.readouterr().err
+    assert main(["plot", str(random_run), str(posterior_run), "--output", str(out),
+                 "--pool", "--labels", "a", "b"]) == 2
+    assert "--labels names runs drawn over each other" in capsys.readouterr().err
 
 
 def test_cli_observables_colouring_and_unknown_names(write_yaml, tmp_path, capsys):

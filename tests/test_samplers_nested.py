@@ -310,9 +310,10 @@ def test_two_ranks(tmp_path, registry, name):
     assert result.returncode == 0, result.stderr
     r = load(tmp_path / "out")
     np.testing.assert_array_equal(r.point["id"], np.arange(len(r)))
-    ranks, counts = np.unique(r.point["rank"], return_counts=True)
+    ranks = np.unique(r.point["rank"])
+    # the Gaussian costs less than handing it out: rank 0 keeps most batches and rank 1 gets
+    # the probes that measure the hand-out (test_mpi checks the share of expensive points)
     assert list(ranks) == [0, 1]
-    assert counts.min() > 0.2 * len(r), counts
     posterior(r)
     assert_evidence(r.posterior_attrs, gaussian().log_evidence(LOW, HIGH))
     serial = run_in_process(path, tmp_path / "serial")

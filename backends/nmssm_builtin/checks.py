@@ -1,8 +1,11 @@
 """Theory checks of a spectrum: which points are invalid, with a code per point.
 
 - ``tachyon_higgs``: a CP-even, CP-odd or charged Higgs mass squared below
-  ``min_higgs_sq`` (default 1 GeV^2, as NMSSMTools' "M_H1^2<1", "M_A1^2<1").
-- ``tachyon_sfermion``: a sfermion mass squared < 0.
+  ``min_higgs_sq`` (default 1 GeV^2, as NMSSMTools' "M_H1^2<1", "M_A1^2<1"), on the
+  loop-corrected (pole) masses as NMSSMTools tests them.
+- ``tachyon_sfermion``: a sfermion mass squared below NMSSMTools' floors (5.6.0,
+  MSFERM: IFAIL 8): a (pole) sfermion mass squared at most 100 GeV^2, or, with loops, a
+  running stop or sbottom mass squared at the stop scale at most 10 GeV^2.
 - ``charged_lsp``: the lightest sparticle is charged (chargino, charged slepton,
   squark, or gluino lighter than the lightest neutralino and the sneutrinos).
 - ``lsp_not_neutralino``: with ``require_neutralino_lsp``, a sneutrino is lighter
@@ -14,57 +17,30 @@
   arXiv:0910.1785, sect. 2.2 and Fig. 1; Miller, Nevzorov, Zerwas,
   hep-ph/0304049, sect. 2. Approximate: the true bound depends on tan(beta) and
   on the top Yukawa.
-- ``unphysical_vacuum``: at tree level the input vacuum (v_u, v_d, s) must be
-  deeper than the trivial vacuum (V = 0) and than every singlet-only extremum
-  (H_u = H_d = 0, s' != 0), with the soft masses m_Hu^2, m_Hd^2, m_S^2 fixed by the
-  minimisation conditions (the criterion of arXiv:0910.1785 sect. 2.2 that the
-  physical minimum must be the global one in these directions; other
-  directions, e.g. charge- or colour-breaking, are not tested).
+- ``unphysical_vacuum``: the input vacuum (v_u, v_d, s) must be deeper than the
+  trivial vacuum, the H_u-only and H_d-only minima and the singlet-only extrema, with
+  the soft masses fixed by the minimisation conditions (``vacuum``). Default
+  (``vacuum_loops``): with the one-loop effective potential at the stop scale, the
+  criterion of NMSSMTools; ``vacuum_loops=False``: at tree level with the parameters
+  as given. Charge- and colour-breaking directions are not tested.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import sm_inputs as sm
+from . import vacuum
 
-
-def vacuum_depths(params: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Tree-level potential [GeV^4] at the input vacuum and the lowest singlet-only
-    extremum (0 if none lies below the origin)."""
-    tanb = np.asarray(params["tanb"], float)
-    lam, kap = np.asarray(params["lambda_"], float), np.asarray(params["kappa"], float)
-    al, ak = np.asarray(params["Alambda"], float), np.asarray(params["Akappa"], float)
-    s = np.asarray(params["mueff"], float) / lam
-    beta = np.arctan(tanb)
-    vu, vd = sm.V_HIGGS * np.sin(beta), sm.V_HIGGS * np.cos(beta)
-    big_g = 0.5 * (sm.G1SQ + sm.G2SQ)
-    f = kap * s * s - lam * vu * vd
-    v_rest = (f * f + lam**2 * s * s * (vu**2 + vd**2) + 0.25 * big_g * (vu**2 - vd**2) ** 2
-              - 2 * lam * al * vu * vd * s + 2.0 / 3.0 * kap * ak * s**3)
-    d_u = -2 * f * lam * vd + 2 * lam**2 * s * s * vu + big_g * (vu**2 - vd**2) * vu \
-        - 2 * lam * al * vd * s
-    d_d = -2 * f * lam * vu + 2 * lam**2 * s * s * vd - big_g * (vu**2 - vd**2) * vd \
-        - 2 * lam * al * vu * s
-    d_s = 4 * f * kap * s + 2 * lam**2 * s * (vu**2 + vd**2) - 2 * lam * al * vu * vd \
-        + 2 * kap * ak * s * s
-    v_phys = v_rest - 0.5 * (vu * d_u + vd * d_d + s * d_s)
-    ms2 = -d_s / (2 * s)
-    disc = (kap * ak) ** 2 - 8 * kap**2 * ms2
-    root = np.sqrt(np.maximum(disc, 0.0))
-    best = np.zeros_like(v_phys)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for sign in (1.0, -1.0):
-            x = (-kap * ak + sign * root) / (4 * kap**2)
-            vs = ms2 * x * x + 2.0 / 3.0 * kap * ak * x**3 + kap**2 * x**4
-            ok = (disc >= 0) & np.isfinite(vs)
-            best = np.where(ok, np.minimum(best, vs), best)
-    return v_phys, best
+#: sfermion masses squared [GeV^2] at or below which a point is rejected (NMSSMTools
+#: 5.6.0, MSFERM): pole masses, and the running stop/sbottom masses at the stop scale
+SFERMION_FLOOR = 100.0
+RUNNING_SQUARK_FLOOR = 10.0
 
 
 def theory_checks(spec: dict, params: dict, *, require_neutralino_lsp: bool = True,
                   perturbativity_bound: float = 0.5, min_higgs_sq: float = 1.0,
-                  vacuum_check: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                  vacuum_check: bool = True, vacuum_loops: bool = True
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Boolean mask of invalid points and a code per point ('' where valid); the first
     failing check in the order of the module docstring gives the code."""
     sq = spec["_squares"]
@@ -76,8 +52,12 @@ def theory_checks(spec: dict, params: dict, *, require_neutralino_lsp: bool = Tr
 
     flag((sq["mh_sq"].min(axis=1) < min_higgs_sq) | (sq["ma_sq"].min(axis=1) < min_higgs_sq)
          | (sq["mhc_sq"] < min_higgs_sq), "tachyon_higgs")
-    sf = np.stack([v for k, v in sq.items() if k.startswith("ms")], -1)
-    flag(sf.min(axis=-1) < 0, "tachyon_sfermion")
+    pole = np.stack([v for k, v in sq.items() if k.startswith("ms") and "_run" not in k], -1)
+    running_sq = [v for k, v in sq.items() if k.startswith("ms") and "_run" in k]
+    low = pole.min(axis=-1) <= SFERMION_FLOOR
+    if running_sq:
+        low |= np.stack(running_sq, -1).min(axis=-1) <= RUNNING_SQUARK_FLOOR
+    flag(low, "tachyon_sfermion")
     neut = np.abs(spec["mneu1"])
     charged = np.stack([spec[k] for k in ("mcha1", "mst1", "msb1", "mstau1", "msmuL",
                                           "msmuR", "msuL", "msuR", "msdL", "msdR",
@@ -91,7 +71,8 @@ def theory_checks(spec: dict, params: dict, *, require_neutralino_lsp: bool = Tr
     kap = np.broadcast_to(np.asarray(params["kappa"], float), (n,))
     flag(lam**2 + kap**2 > perturbativity_bound, "nonperturbative")
     if vacuum_check:
-        v_phys, v_other = vacuum_depths(params)
+        v_phys, v_other = vacuum.depths(params, loops=vacuum_loops,
+                                        run=spec.get("_running"))
         flag(v_phys >= v_other, "unphysical_vacuum")
     return code != "", code
 
@@ -102,5 +83,6 @@ REASONS = {
     "charged_lsp": "the lightest sparticle is charged or coloured",
     "lsp_not_neutralino": "a sneutrino is lighter than the lightest neutralino",
     "nonperturbative": "lambda^2 + kappa^2 above the perturbativity bound up to M_GUT",
-    "unphysical_vacuum": "a singlet-only or trivial vacuum is deeper than the input vacuum",
+    "unphysical_vacuum": ("a trivial, single-doublet or singlet-only vacuum is deeper than "
+                          "the input vacuum"),
 }

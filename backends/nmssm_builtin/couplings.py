@@ -40,6 +40,7 @@ import numpy as np
 
 from . import qcd_running as qcd
 from . import sm_inputs as sm
+from .vertices import vertices
 
 SQ2 = math.sqrt(2.0)
 #: v = 246 GeV (the loop amplitudes' normalisation)
@@ -182,68 +183,28 @@ def _vevs(p: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (sm.V_HIGGS * np.sin(beta), sm.V_HIGGS * np.cos(beta), p["mueff"] / p["lambda_"])
 
 
-def sfermion_mass_derivatives(p: dict, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Derivatives of a third-generation sfermion mass matrix (basis f_L, f_R) along the
-    canonical fields: CP-even (n, 3, 2, 2) along (h_d, h_u, h_s) [GeV], and the CP-odd
-    LR entry (n, 3) along (a_d, a_u, a_s) divided by i (the imaginary part of the LR
-    element). ``kind``: 'stop', 'sbottom' or 'stau'. Mass matrix as in ``sfermions``:
-    M_LL = M_L^2 + h^2 |H|^2 + (T3 - Q sw^2)(g1^2+g2^2)/2 (|H_d|^2 - |H_u|^2),
-    M_RR = M_R^2 + h^2 |H|^2 + Q sw^2 (...), M_LR = h (A H - lambda S* H'*), H = H_u for
-    stops, H_d otherwise, H' the other doublet."""
+def sfermion_odd_derivative(p: dict, kind: str) -> np.ndarray:
+    """Derivative of the L-R entry of a third-generation sfermion mass matrix along the
+    CP-odd fields (a_d, a_u, a_s), divided by i (n, 3) [GeV]: with M_LR = h (A H - lambda S*
+    H'*) (H = H_u for stops, H_d otherwise, H' the other doublet), +h A along a_H,
+    +h lambda s along a_H', +h lambda v_H' along a_s. ``kind``: 'stop', 'sbottom' or
+    'stau'. (The CP-even couplings are those of ``vertices.higgs_sfermion``.)"""
     vu, vd, s = _vevs(p)
     lam = p["lambda_"]
-    gsum = 0.5 * (sm.G1SQ + sm.G2SQ)
     qscale = np.sqrt(np.abs(p["MQ3"] * p["MU3"]))
     if kind == "stop":
-        t3, q, a, up = 0.5, 2.0 / 3.0, p["At"], True
+        a, up = p["At"], True
         h = sm.mt_msbar(np.maximum(qscale, sm.MT_POLE)) / vu
     elif kind == "sbottom":
-        t3, q, a, up = -0.5, -1.0 / 3.0, p["Ab"], False
+        a, up = p["Ab"], False
         h = sm.mb_msbar(np.maximum(qscale, sm.MT_POLE)) / vd
     else:
-        t3, q, a, up = -0.5, -1.0, p["Atau"], False
+        a, up = p["Atau"], False
         h = sm.MTAU / vd
-    dl, dr = (t3 - q * sm.SW2) * gsum, q * sm.SW2 * gsum
-    n = vu.shape[0]
-    dm = np.zeros((n, 3, 2, 2))
-    for j, vj, sign in ((0, vd, 1.0), (1, vu, -1.0)):      # D-terms: |H_d|^2 - |H_u|^2
-        dm[:, j, 0, 0] = 2 * sign * dl * vj
-        dm[:, j, 1, 1] = 2 * sign * dr * vj
-    jh, vh, vo = (1, vu, vd) if up else (0, vd, vu)        # the Yukawa F-term h^2 |H|^2
-    dm[:, jh, 0, 0] += 2 * h**2 * vh
-    dm[:, jh, 1, 1] += 2 * h**2 * vh
-    offd = np.zeros((n, 3))
-    offd[:, jh] = h * a
-    offd[:, 1 - jh] = -h * lam * s
-    offd[:, 2] = -h * lam * vo
-    dm[:, :, 0, 1] = dm[:, :, 1, 0] = offd
-    # CP-odd: Im of d(LR)/d a_j: +h A along a_H, +h lambda s along a_H', +h lambda v_H' along a_s
+    vo = vd if up else vu
     odd = np.stack([h * lam * s, h * a, h * lam * vo], -1) if up else \
         np.stack([h * a, h * lam * s, h * lam * vo], -1)
-    return dm / SQ2, odd / SQ2
-
-
-def d_term_derivative(p: dict, t3: float, q: float, right: bool) -> np.ndarray:
-    """d m^2/d(h_d, h_u, h_s) (n, 3) [GeV] of an unmixed first/second-generation sfermion
-    from its D-term (Yukawa terms neglected)."""
-    vu, vd, _ = _vevs(p)
-    gsum = 0.5 * (sm.G1SQ + sm.G2SQ)
-    c = (q * sm.SW2 if right else t3 - q * sm.SW2) * gsum
-    return np.stack([2 * c * vd, -2 * c * vu, np.zeros_like(vu)], -1) / SQ2
-
-
-def chargino_mass_derivatives(p: dict, odd: bool = False) -> np.ndarray:
-    """d X/d phi_j (n, 3, 2, 2) of the chargino mass matrix X = [[M2, g2 H_u], [g2 H_d,
-    lambda S]] (SLHA, -psi-^T X psi+) along (h_d, h_u, h_s), or along (a_d, a_u, a_s)
-    divided by i (``odd``; the gauge entries involve H*, hence their sign)."""
-    g2 = math.sqrt(sm.G2SQ)
-    n = p["tanb"].shape[0]
-    sgn = -1.0 if odd else 1.0
-    dx = np.zeros((n, 3, 2, 2))
-    dx[:, 0, 1, 0] = sgn * g2
-    dx[:, 1, 0, 1] = sgn * g2
-    dx[:, 2, 1, 1] = p["lambda_"]
-    return dx / SQ2
+    return odd / SQ2
 
 
 def charged_higgs_mass_derivative(p: dict) -> np.ndarray:
@@ -266,29 +227,25 @@ def charged_higgs_mass_derivative(p: dict) -> np.ndarray:
 
 # ------------------------------------------------------------------ loop amplitudes
 
+#: charged sfermions in the loops: (species of ``vertices``, spectrum mass keys, copies
+#: (the first two generations are degenerate), colour, charge)
+CHARGED_SFERMIONS = (("t", ("mst1", "mst2"), 1, 3, 2 / 3), ("b", ("msb1", "msb2"), 1, 3, -1 / 3),
+                     ("tau", ("mstau1", "mstau2"), 1, 1, -1.0),
+                     ("u", ("msuL", "msuR"), 2, 3, 2 / 3), ("d", ("msdL", "msdR"), 2, 3, -1 / 3),
+                     ("mu", ("msmuL", "msmuR"), 2, 1, -1.0))
+
+
 def charged_sfermions(spec: dict, p: dict
                       ) -> list[tuple[int, int, float, np.ndarray, np.ndarray]]:
-    """(copies, colour, charge, mass (n,), d m^2/d(h_d, h_u, h_s) (n, 3)) of every charged
-    sfermion mass eigenstate (first and second generations: two degenerate copies)."""
+    """(copies, colour, charge, mass (n,), d m^2/d h_a (n, 3)) of every charged sfermion
+    mass eigenstate, the couplings from ``vertices.higgs_sfermion`` (first and second
+    generations: two degenerate copies, their L and R states unmixed)."""
+    couplings = vertices(spec, p).higgs_sfermion
     out = []
-    for kind, mix, names, colour, charge in (
-            ("stop", "stop_mix", ("mst1", "mst2"), 3, 2 / 3),
-            ("sbottom", "sbottom_mix", ("msb1", "msb2"), 3, -1 / 3),
-            ("stau", "stau_mix", ("mstau1", "mstau2"), 1, -1.0)):
-        dm, _ = sfermion_mass_derivatives(p, kind)
-        rot = spec[mix]
-        diag = np.einsum("nai,njik,nak->naj", rot, dm, rot)       # (n, 2, 3)
-        for a in range(2):
-            out.append((1, colour, charge, np.abs(spec[names[a]]), diag[:, a, :]))
-    # first two generations, unmixed, two copies each
-    for name, colour, charge, t3, right in (("msuL", 3, 2 / 3, 0.5, False),
-                                            ("msuR", 3, 2 / 3, 0.5, True),
-                                            ("msdL", 3, -1 / 3, -0.5, False),
-                                            ("msdR", 3, -1 / 3, -0.5, True),
-                                            ("msmuL", 1, -1.0, -0.5, False),
-                                            ("msmuR", 1, -1.0, -0.5, True)):
-        out.append((2, colour, charge, np.abs(spec[name]),
-                    d_term_derivative(p, t3, charge, right)))
+    for species, names, copies, colour, charge in CHARGED_SFERMIONS:
+        g = couplings[species]                                         # (n, 3, k, k)
+        for k, name in enumerate(names):
+            out.append((copies, colour, charge, np.abs(spec[name]), g[:, :, k, k]))
     return out
 
 
@@ -303,7 +260,7 @@ def loop_amplitudes(spec: dict, p: dict, tree: dict | None = None) -> dict[str, 
     Gamma(Z gamma) = G_F^2 M_W^2 alpha M^3/(64 pi^4) (1 - M_Z^2/M^2)^3 |A|^2."""
     tree = tree if tree is not None else tree_couplings(spec, p)
     m = loop_masses()
-    s, pm = spec["S"], spec["P"]
+    s = spec["S"]
     mh = np.abs(np.stack([spec["mh1"], spec["mh2"], spec["mh3"]], -1))      # (n, 3)
     ma = np.abs(np.stack([spec["ma1"], spec["ma2"]], -1))                   # (n, 2)
     sw2, cw = sm.SW2, math.sqrt(sm.CW2)
@@ -363,11 +320,13 @@ def loop_amplitudes(spec: dict, p: dict, tree: dict | None = None) -> dict[str, 
     zg = zg - (1.0 - 2.0 * sw2) / cw * c_hc * i1c
     # charginos (charge +1; vector Z coupling from U, V)
     u, v = spec["U"], spec["V"]
+    vx = vertices(spec, p)
     for odd_state in (False, True):
-        dx = chargino_mass_derivatives(p, odd=odd_state)
-        coup = np.einsum("nki,njil,nkl->nkj", u, dx, v)                 # (n, 2, 3)
-        mix = pm if odd_state else s
-        g_ch = np.einsum("nkj,nij->nik", coup, mix)                     # (n, states, 2)
+        # d m_k/d phi along h_i (real), or along a_j divided by i: -L_kk of ``vertices``
+        # (L ⊃ -phi chi-_k Y_kk chi+_k in two components, L = -Y)
+        lk = np.diagonal((vx.chargino_a if odd_state else vx.chargino_h).L, axis1=-2,
+                         axis2=-1)                                      # (n, states, 2)
+        g_ch = -(lk.imag if odd_state else lk.real)
         masses = ma if odd_state else mh
         for k in range(2):
             mc = np.abs(spec[f"mcha{k + 1}"])[:, None]
@@ -382,8 +341,8 @@ def loop_amplitudes(spec: dict, p: dict, tree: dict | None = None) -> dict[str, 
                 gam = gam + c * a_half(_tau(masses, mc))
                 zg = zg + c * 2.0 * gv / cw * (i1k - i2k)
     # sfermions (CP-even only)
-    for copies, colour, charge, msf, dmsq in charged_sfermions(spec, p):
-        c = copies * V246 * np.einsum("nk,nik->ni", dmsq, s) / (2.0 * msf[:, None] ** 2)
+    for copies, colour, charge, msf, g_sf in charged_sfermions(spec, p):
+        c = copies * V246 * g_sf / (2.0 * msf[:, None] ** 2)
         a0 = a_zero(_tau(mh, msf[:, None]))
         if colour == 3:
             gg = gg + c * a0

@@ -55,6 +55,7 @@ import numpy as np
 
 from fit import provider
 
+from ..nmssm_labels import LABELS
 from . import sm_inputs as sm
 from .vertices import Vertices, quark_masses
 
@@ -366,7 +367,8 @@ def cross_sections(amplitudes: dict[str, np.ndarray], mchi: np.ndarray
 
 # ----------------------------------------------------------------- providers
 
-@provider("nucleon_amplitudes", vectorised=True, name="nmssm_builtin_nucleon_amplitudes")
+@provider("nucleon_amplitudes", vectorised=True, name="nmssm_builtin_nucleon_amplitudes",
+          labels=LABELS["nucleon_amplitudes"])
 class NucleonAmplitudes:
     """Spin-independent f_p, f_n and spin-dependent a_p, a_n [GeV^-2] of the lightest
     neutralino (tree level with the loop-induced gluon terms; module docstring).
@@ -399,7 +401,7 @@ class NucleonAmplitudes:
                                   self.nucleons, self.squarks)
 
 
-@provider("dm_mass", vectorised=True, name="nmssm_builtin_dm_mass")
+@provider("dm_mass", vectorised=True, name="nmssm_builtin_dm_mass", labels=LABELS["dm_mass"])
 def nmssm_builtin_dm_mass(spectrum: dict) -> np.ndarray:
     """Mass of the dark-matter candidate, the lightest neutralino, |m_chi1| [GeV]."""
     return np.abs(np.asarray(spectrum["mneu1"], dtype=float))
@@ -415,7 +417,7 @@ def _register_cross_section(capability: str) -> None:
                              f"{target} at zero momentum transfer [pb].")
     name = f"nmssm_builtin_{capability}"
     cross_section.__name__ = cross_section.__qualname__ = name
-    provider(capability, vectorised=True, name=name)(cross_section)
+    provider(capability, vectorised=True, name=name, labels=LABELS[capability])(cross_section)
 
 
 for _capability in ("sigma_si_p", "sigma_si_n", "sigma_sd_p", "sigma_sd_n"):

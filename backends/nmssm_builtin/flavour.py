@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from backends.flavio_calibration import Calibration
+from backends.nmssm_labels import LABELS
 from fit import provider
 
 from . import sm_inputs as sm
@@ -311,7 +312,8 @@ def _calibration(path: Path | None):
 
 
 @provider("flavour_wilson_coefficients", vectorised=True,
-          name="nmssm_builtin_flavour_wilson_coefficients")
+          name="nmssm_builtin_flavour_wilson_coefficients",
+          labels=LABELS["flavour_wilson_coefficients"])
 def nmssm_builtin_flavour_wilson_coefficients(spectrum: dict, params: dict, *,
                                               calibration: Path | None = None
                                               ) -> dict[str, np.ndarray]:
@@ -333,7 +335,8 @@ def _observable(capability: str, doc: str) -> None:
 
     predict.__doc__ = doc
     predict.__name__ = predict.__qualname__ = f"nmssm_builtin_{capability}"
-    provider(capability, vectorised=True, name=f"nmssm_builtin_{capability}")(predict)
+    provider(capability, vectorised=True, name=f"nmssm_builtin_{capability}",
+             labels=LABELS[capability])(predict)
 
 
 _observable("br_bsgamma", "BR(B -> X_s gamma), E_gamma > 1.6 GeV (flavio's prediction, "

@@ -36,6 +36,7 @@ import numpy as np
 
 from fit import PartlyInvalid, provider
 
+from ..nmssm_labels import LABELS
 from . import sm_inputs as sm
 from .loop_functions import dipole_parts, i3
 from .sfermions import sfermion_pair
@@ -300,7 +301,7 @@ def delta_amu(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray], *
     return out
 
 
-@provider("delta_amu", vectorised=True, name="nmssm_builtin_delta_amu")
+@provider("delta_amu", vectorised=True, name="nmssm_builtin_delta_amu", labels=LABELS["delta_amu"])
 def nmssm_builtin_delta_amu(spectrum: dict, params: dict, *, qed_log: bool = True,
                             tanb_resummation: bool = True, higgs: bool = True
                             ) -> PartlyInvalid:

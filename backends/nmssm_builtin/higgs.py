@@ -31,18 +31,20 @@ from .linalg import eig2, eigh3, fix_row_signs
 
 
 def tree_matrices(tanb: np.ndarray, lam: np.ndarray, kappa: np.ndarray, a_lambda: np.ndarray,
-                  a_kappa: np.ndarray, mueff: np.ndarray
+                  a_kappa: np.ndarray, mueff: np.ndarray, v: np.ndarray | float = sm.V_HIGGS,
+                  g1sq: np.ndarray | float = sm.G1SQ, g2sq: np.ndarray | float = sm.G2SQ
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Tree-level CP-even (n,3,3) in (H_d, H_u, S), CP-odd (n,3,3) in (G, A, A_S) with the
-    Goldstone row/column zero, and the charged Higgs mass squared (n,) [GeV^2]."""
+    Goldstone row/column zero, and the charged Higgs mass squared (n,) [GeV^2];
+    ``v`` = sqrt(v_u^2 + v_d^2) [GeV] and the gauge couplings (defaults: from G_F,
+    M_W, M_Z)."""
     n = np.shape(tanb)[0]
     beta = np.arctan(tanb)
     sb, cb = np.sin(beta), np.cos(beta)
-    v = sm.V_HIGGS
     vu, vd = v * sb, v * cb
     s = mueff / lam
     beff = a_lambda + kappa * s
-    gsq = 0.5 * (sm.G1SQ + sm.G2SQ)
+    gsq = 0.5 * (g1sq + g2sq)
     even = np.empty((n, 3, 3))
     even[:, 0, 0] = gsq * vd**2 + mueff * beff * tanb
     even[:, 1, 1] = gsq * vu**2 + mueff * beff / tanb
@@ -55,7 +57,7 @@ def tree_matrices(tanb: np.ndarray, lam: np.ndarray, kappa: np.ndarray, a_lambda
     odd[:, 1, 1] = ma2
     odd[:, 2, 2] = lam * (beff + 3.0 * kappa * s) * vu * vd / s - 3.0 * kappa * a_kappa * s
     odd[:, 1, 2] = odd[:, 2, 1] = lam * (a_lambda - 2.0 * kappa * s) * v
-    mhc2 = ma2 + v**2 * (0.5 * sm.G2SQ - lam**2)
+    mhc2 = ma2 + v**2 * (0.5 * g2sq - lam**2)
     return even, odd, mhc2
 
 

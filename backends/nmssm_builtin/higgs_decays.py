@@ -45,6 +45,7 @@ import numpy as np
 
 from fit import provider
 
+from ..nmssm_labels import LABELS
 from . import couplings as cp
 from . import higgs_widths as hw
 from . import qcd_running as qcd
@@ -72,14 +73,14 @@ THIRD_GENERATION = {"stop": (1000006, 2000006), "sbot": (1000005, 2000005),
                     "stau": (1000015, 2000015)}
 #: unmixed first/second-generation sfermion pairs: (spectrum mass key, (T3, Q, right),
 #: colour, PDG codes of the degenerate flavours)
-LIGHT_SFERMIONS = {"squL": ("msuL", (0.5, 2 / 3, False), 3, (1000002, 1000004)),
-                   "squR": ("msuR", (0.5, 2 / 3, True), 3, (2000002, 2000004)),
-                   "sqdL": ("msdL", (-0.5, -1 / 3, False), 3, (1000001, 1000003)),
-                   "sqdR": ("msdR", (-0.5, -1 / 3, True), 3, (2000001, 2000003)),
-                   "selL": ("msmuL", (-0.5, -1.0, False), 1, (1000011, 1000013)),
-                   "selR": ("msmuR", (-0.5, -1.0, True), 1, (2000011, 2000013)),
-                   "snul": ("msnumu", (0.5, 0.0, False), 1, (1000012, 1000014)),
-                   "snutau": ("msnutau", (0.5, 0.0, False), 1, (1000016,))}
+LIGHT_SFERMIONS = {"squL": ("msuL", ("u", 0), 3, (1000002, 1000004)),
+                   "squR": ("msuR", ("u", 1), 3, (2000002, 2000004)),
+                   "sqdL": ("msdL", ("d", 0), 3, (1000001, 1000003)),
+                   "sqdR": ("msdR", ("d", 1), 3, (2000001, 2000003)),
+                   "selL": ("msmuL", ("e", 0), 1, (1000011, 1000013)),
+                   "selR": ("msmuR", ("e", 1), 1, (2000011, 2000013)),
+                   "snul": ("msnumu", ("nu_e", 0), 1, (1000012, 1000014)),
+                   "snutau": ("msnutau", ("nu_tau", 0), 1, (1000016,))}
 
 
 def _masses(spec: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -220,19 +221,23 @@ def ino_widths(vx, spec: dict, mh: np.ndarray, ma: np.ndarray, mhc: np.ndarray
 
 def sfermion_widths(spec: dict, p: dict, mh: np.ndarray, ma: np.ndarray
                     ) -> dict[str, dict[str, np.ndarray]]:
-    """Neutral states -> sfermion pairs [GeV]: the couplings are the derivatives of the
-    sfermion mass matrices along the Higgs directions (``couplings``); CP-odd states
-    couple only the two mixed third-generation states."""
+    """Neutral states -> sfermion pairs [GeV]: the CP-even couplings are the derivatives of
+    the sfermion mass matrices along the Higgs directions (``vertices.higgs_sfermion``),
+    the CP-odd ones those of the L-R entry (``couplings.sfermion_odd_derivative``); CP-odd
+    states couple only the two mixed third-generation states."""
     from .sfermions import sfermions
+    from .vertices import vertices
 
     out: dict[str, dict[str, np.ndarray]] = {s: {} for s in (*EVEN, *ODD)}
-    s_mix, p_mix = spec["S"], spec["P"]
-    for kind, mix, names, colour in (("stop", "stop_mix", ("mst1", "mst2"), 3),
-                                     ("sbot", "sbottom_mix", ("msb1", "msb2"), 3),
-                                     ("stau", "stau_mix", ("mstau1", "mstau2"), 1)):
-        dm, odd = cp.sfermion_mass_derivatives(p, {"sbot": "sbottom"}.get(kind, kind))
+    p_mix = spec["P"]
+    couplings = vertices(spec, p).higgs_sfermion
+    for kind, species, mix, names, colour in (
+            ("stop", "t", "stop_mix", ("mst1", "mst2"), 3),
+            ("sbot", "b", "sbottom_mix", ("msb1", "msb2"), 3),
+            ("stau", "tau", "stau_mix", ("mstau1", "mstau2"), 1)):
+        odd = cp.sfermion_odd_derivative(p, {"sbot": "sbottom"}.get(kind, kind))
         rot = spec[mix]
-        g = np.einsum("nai,njik,nbk,nhj->nhab", rot, dm, rot, s_mix)    # (n, 3, 2, 2)
+        g = couplings[species]                                          # (n, 3, 2, 2)
         msf = [np.abs(spec[k]) for k in names]
         for i, state in enumerate(EVEN):
             for a in range(2):
@@ -246,9 +251,8 @@ def sfermion_widths(spec: dict, p: dict, mh: np.ndarray, ma: np.ndarray
                 ma[:, j], g_odd[:, j], msf[0], msf[1], False)
     masses = dict(spec)
     masses["msnutau"] = np.sqrt(np.maximum(sfermions(p)["msnutau_sq"], 0.0))
-    for channel, (key, (t3, q, right), colour, flavours) in LIGHT_SFERMIONS.items():
-        d = cp.d_term_derivative(p, t3, q, right)
-        g = np.einsum("nk,nik->ni", d, s_mix)
+    for channel, (key, (species, k), colour, flavours) in LIGHT_SFERMIONS.items():
+        g = couplings[species][:, :, k, k]
         msf = np.abs(masses[key])
         for i, state in enumerate(EVEN):
             out[state][channel] = len(flavours) * colour * hw.scalar_pair(
@@ -466,7 +470,8 @@ NEUTRAL_CHANNELS = frozenset(
     + [f"{kind}{a}{b}" for kind in THIRD_GENERATION for a, b in ((1, 1), (1, 2), (2, 2))])
 
 
-@provider("higgs_decays", vectorised=True, name="nmssm_builtin_higgs_decays")
+@provider("higgs_decays", vectorised=True, name="nmssm_builtin_higgs_decays",
+          labels=LABELS["higgs_decays"])
 class NMSSMBuiltinHiggsDecays:
     """Widths [GeV] and branching ratios of h1..h3, a1, a2, H+ (keys in
     docs/capabilities.md). ``invisible``: channels counted as invisible besides the

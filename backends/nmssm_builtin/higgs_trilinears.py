@@ -2,25 +2,20 @@
 
 Tree level: the third derivatives of the tree-level potential of ``vertices`` (the shared
 Lagrangian; the same numbers as its ``hhh``, ``haa``, ``hcc``, computed here only for the
-couplings the decays need). One loop: the top/stop and bottom/sbottom loops that lift the
-Higgs masses correct the self-couplings as much; their part of the Coleman-Weinberg
-potential (``radiative.potential``, with the top Yukawa at the stop scale: the potential
-whose second derivatives correct the mass matrices of the spectrum) is differentiated
-the same way (the effective-potential approximation at zero external momenta; e.g. Nhung,
+couplings the decays need). Loops: the potential whose second derivatives correct the
+mass matrices of the spectrum (``radiative``, at the stop scale with the parameters run
+there): the one-loop tops, stops, bottoms, sbottoms, W, Z and sfermions, and the
+O(alpha_t alpha_s) two-loop potential (``radiative._two_loop_part``), differentiated the
+same way (the effective-potential approximation at zero external momenta; e.g. Nhung,
 Muhlleitner, Streicher, Walz, arXiv:1306.3926, sect. 3, for the size of these corrections
 in the NMSSM). The soft masses fixed by the minimum absorb only quadratic terms, so no
-tadpole subtraction enters the cubic ones.
-
-The resummed two-loop logarithm of the mass matrices (``radiative.leading_logs``: the
-top Yukawa of the log term at sqrt(m_t M_S) rather than M_S) enters likewise, as the
-quartic (Delta lambda/2) |H_u|^4 with 2 Delta lambda v_u^2 its correction to M^2_uu.
-Compared with the leading logarithm that NMSSMTools adds (3 h_t^4/(8 pi^2) ln(Q^2/m_t^2)
-in the H_u^4 coupling, h_t from m_t at the Higgs mass), the top loop here is smaller (the
-top mass at the higher scale) and contains the stop-mixing threshold (X_t^2/M_S^2 terms,
-large in scans with |A_t| of several TeV) and the bottom/sbottom loops. Not included: the
-wave-function part of the two-loop logarithms, the electroweakino loops of the mass
-matrices, and loop corrections to h H+ H- (the top/bottom potential has no charged
-fields; the tree-level coupling stands).
+tadpole subtraction enters the cubic ones. Compared with the leading logarithm that
+NMSSMTools adds (3 h_t^4/(8 pi^2) ln(Q^2/m_t^2) in the H_u^4 coupling, h_t from m_t at
+the Higgs mass), the top loop here has the top mass at the stop scale and contains the
+stop-mixing threshold (X_t^2/M_S^2 terms, large in scans with |A_t| of several TeV) and
+the bottom/sbottom loops. Not included: the O(alpha_t^2) potential, the electroweakino
+and Higgs-boson loops of the mass matrices, and loop corrections to h H+ H- (the loop
+potential has no charged fields; the tree-level coupling stands).
 
 Third derivatives by central differences along the mass eigenstates, all points in one
 batched evaluation of both potentials, with a step of 2 GeV: exact for the quartic tree
@@ -32,15 +27,10 @@ of GeV.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from . import radiative
-from . import sm_inputs as sm
+from . import radiative, running
 from .vertices import _field_values, potential
-
-SQ2 = math.sqrt(2.0)
 
 #: finite-difference step [GeV]
 STEP = 2.0
@@ -58,19 +48,6 @@ def _stencil(pattern: str) -> list[tuple[float, tuple[float, float, float]]]:
                 (-0.5, (-1, 1, 0)), (1.0, (-1, 0, 0)), (-0.5, (-1, -1, 0))]
     return [(su * sv * sw / 8.0, (su, sv, sw))
             for su in (1, -1) for sv in (1, -1) for sw in (1, -1)]
-
-
-def two_loop_quartic(p: dict[str, np.ndarray]) -> np.ndarray:
-    """Delta lambda of the resummed two-loop log term of ``radiative.leading_logs``,
-    dM^2_uu = 3/(4 pi^2 v_u^2) [m_t^4(sqrt(m_t M_S)) - m_t^4(M_S)] ln(M_S^2/m_t^2)
-    = 2 Delta lambda v_u^2 (m_t = m_t(m_t))."""
-    vu = sm.V_HIGGS * np.sin(np.arctan(p["tanb"]))
-    mt = sm.mt_msbar_at_mt()
-    ms2 = radiative.stop_scale_sq(p)
-    t = np.log(ms2 / mt**2)
-    mid = radiative.mt_running(np.sqrt(mt * np.sqrt(ms2)))
-    dm2 = 3.0 / (4.0 * math.pi**2 * vu**2) * (mid**4 - radiative.mt_running(np.sqrt(ms2))**4) * t
-    return dm2 / (2.0 * vu**2)
 
 
 def decay_trilinears(p: dict[str, np.ndarray], smix: np.ndarray, pmix: np.ndarray,
@@ -101,13 +78,14 @@ def decay_trilinears(p: dict[str, np.ndarray], smix: np.ndarray, pmix: np.ndarra
     x = np.moveaxis(np.ascontiguousarray(np.moveaxis(np.concatenate(shifts), -1, 0)), 0, -1)
     values = potential(_field_values(p, x), p)
     if loops:
-        constants = radiative._constants(p, resum=True)   # the mass matrices' h_t, ...
+        run = running.run_to_stop_scale(p)
+        constants = radiative._constants(p, run, radiative.top_mass(p, run))
         k = x.shape[0]
         c = {key: np.broadcast_to(v, (k, n)) if np.ndim(v) else v
              for key, v in constants.items()}
-        hu_sq = (constants["vu"] + x[..., 1] / SQ2) ** 2 + x[..., 4] ** 2 / 2
+        hd, hu, sc = radiative._field_values(x[..., :6], c)
         values = (values + radiative.potential(x[..., :6], c)
-                  + 0.5 * two_loop_quartic(p) * hu_sq**2)
+                  + radiative._two_loop_part(hu, hd, sc, c))
     hhh = np.zeros((n, 3, 3, 3))
     haa = np.zeros((n, 3, 2, 2))
     hcc = np.zeros((n, 3))

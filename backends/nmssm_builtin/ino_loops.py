@@ -1,7 +1,8 @@
 """Approximate one-loop pole-mass corrections to the gaugino and higgsino mass parameters.
 
-The inputs M1, M2, M3, mueff are DRbar parameters at Q = sqrt(MQ3 MU3) (as
-NMSSMTools reads them); the physical masses differ by one-loop self-energies,
+The inputs M1, M2, M3, mueff are DRbar parameters (at the SUSY scale, as NMSSMTools
+reads them; the self-energies are taken at Q = sqrt(MQ3 MU3)); the physical masses
+differ by one-loop self-energies,
 which for light electroweakinos under heavy sfermions are dominated by gauge
 loops. Following Pierce, Bagger, Matchev, Zhang, hep-ph/9606211, appendix D
 (gaugino self-energies: gauge boson + gaugino loop C_A (5 + 3 ln(Q^2/M^2)) and
@@ -49,17 +50,33 @@ def a0(m: np.ndarray, q2: np.ndarray) -> np.ndarray:
     return m2 * (1.0 - np.log(m2 / q2))
 
 
+def _x_log_abs(x: np.ndarray) -> np.ndarray:
+    """x ln|x|, 0 at x = 0."""
+    ax = np.abs(x)
+    return np.where(ax > 0, x * np.log(np.where(ax > 0, ax, 1.0)), 0.0)
+
+
 def b0(p: np.ndarray, m1: np.ndarray, m2: np.ndarray, q2: np.ndarray) -> np.ndarray:
-    """Re B0(p; m1, m2) (PBMZ eq. (B.7)), p > 0."""
+    """Re B0(p; m1, m2) (PBMZ eq. (B.7)), p > 0: -ln(p^2/Q^2) - sum_+- Re f_B(x_+-),
+    f_B(x) = ln(1 - x) - x ln(1 - 1/x) - 1, x_+- the roots of p^2 x^2 - s x + m1^2 - i eps,
+    s = p^2 - m2^2 + m1^2, in real arithmetic: for real roots Re f_B = (1 - x) ln|1 - x|
+    + x ln|x| - 1; for a complex pair a +- i b the two real parts are equal,
+    Re f_B = ln|1 - x| - a ln|1 - 1/x| + b arg(1 - 1/x) - 1."""
     p2 = np.maximum(np.asarray(p, float) ** 2, 1e-6)
-    s = p2 - np.asarray(m2, float) ** 2 + np.asarray(m1, float) ** 2
-    root = np.sqrt((s * s - 4.0 * p2 * (np.asarray(m1, float) ** 2 - 1e-12j)).astype(complex))
-    out = -np.log(p2 / q2).astype(complex)
-    for x in ((s + root) / (2 * p2), (s - root) / (2 * p2)):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fb = np.log(1.0 - x) - x * np.log(1.0 - 1.0 / x) - 1.0
-        out = out - np.where(np.abs(x) > 1e-12, fb, -1.0)
-    return out.real
+    m1s, m2s = np.asarray(m1, float) ** 2, np.asarray(m2, float) ** 2
+    s = p2 - m2s + m1s
+    disc = s * s - 4.0 * p2 * m1s
+    root = np.sqrt(np.abs(disc))
+    xp, xm = (s + root) / (2.0 * p2), (s - root) / (2.0 * p2)
+    f_real = (_x_log_abs(1.0 - xp) + _x_log_abs(xp) + _x_log_abs(1.0 - xm) + _x_log_abs(xm)
+              - 2.0)
+    a, b = s / (2.0 * p2), root / (2.0 * p2)
+    r2 = np.maximum(a * a + b * b, 1e-300)
+    u, v = 1.0 - a / r2, b / r2                                  # 1 - 1/x
+    with np.errstate(divide="ignore", invalid="ignore"):    # (the branch not taken)
+        f_pair = (np.log((1.0 - a) ** 2 + b * b) - a * np.log(u * u + v * v)
+                  + 2.0 * b * np.arctan2(v, u) - 2.0)
+    return -np.log(p2 / q2) - np.where(disc >= 0, f_real, f_pair)
 
 
 def b1(p: np.ndarray, m1: np.ndarray, m2: np.ndarray, q2: np.ndarray) -> np.ndarray:

@@ -12,12 +12,19 @@ Quark masses are MSbar at the scale sqrt(MQ3 MU3) (QCD running only). First two
 generations and smuons without L-R mixing; sneutrino M_L^2 + MZ^2 cos 2b / 2.
 The gluino mass is |M3| (tree level; the one-loop correction, a few percent,
 is neglected).
+
+With the parameters at the stop scale (``run``, the spectrum with loops): the third-
+generation squarks from the soft terms run there and their one-loop pole corrections,
+the first two generations of squarks with their SUSY-QCD pole corrections
+(``squark_masses``); the running stop and sbottom masses squared are kept
+(``mst1_run_sq``, ...) for the tachyon check.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import running, squark_masses
 from . import sm_inputs as sm
 from .linalg import eig2
 
@@ -36,8 +43,11 @@ def sfermion_pair(ml: np.ndarray, mr: np.ndarray, mf: np.ndarray, xf: np.ndarray
     return eig2(a, b, mf * xf)
 
 
-def sfermions(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """All sfermion masses squared [GeV^2] (tachyons negative) and the 3rd-gen. mixings."""
+def sfermions(p: dict[str, np.ndarray], run: dict[str, np.ndarray] | None = None
+              ) -> dict[str, np.ndarray]:
+    """All sfermion masses squared [GeV^2] (tachyons negative) and the 3rd-gen. mixings;
+    with ``run`` (``running.run_to_stop_scale`` with the DRbar top mass under "mt") the
+    squarks with their running and pole corrections (module docstring)."""
     tanb, mu = p["tanb"], p["mueff"]
     cos2b = (1.0 - tanb**2) / (1.0 + tanb**2)
     qscale = np.sqrt(np.abs(p["MQ3"] * p["MU3"]))
@@ -60,4 +70,11 @@ def sfermions(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out["msdL_sq"] = p["MQ12"] ** 2 + d_term(-0.5, -1.0 / 3.0, cos2b)
     out["msdR_sq"] = p["MD12"] ** 2 - 1.0 / 3.0 * sm.SW2 * sm.MZ**2 * cos2b
     out["mgluino"] = np.abs(p["M3"])
+    if run is not None:
+        out.update(squark_masses.third_generation(p, run))
+        qs2 = running.susy_scale_sq(p)
+        a_s = running.alpha_s_6(np.maximum(qs2, sm.MT_POLE**2), p["M3"])
+        for key in ("msuL_sq", "msuR_sq", "msdL_sq", "msdR_sq"):
+            out[key] = out[key] + squark_masses.first_generation_shift(out[key], p["M3"],
+                                                                        a_s, qs2)
     return out

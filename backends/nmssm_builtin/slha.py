@@ -3,8 +3,10 @@
 Blocks: SPINFO, MODSEL, SMINPUTS, MINPAR, EXTPAR, MASS, NMIX (NMSSM 5x5, as
 NMSSMTools writes it under the SLHA2 name NMNMIX), UMIX, VMIX, NMHMIX, NMAMIX,
 STOPMIX, SBOTMIX, STAUMIX; with the ``higgs_decays`` mapping, DECAY blocks of the
-Higgs bosons (``higgs_decays.decay_tables``). pyslha is imported inside the functions (it
-is an optional dependency, ``pip install -e '.[slha]'``).
+Higgs bosons (``higgs_decays.decay_tables``); with ``add_ewkino_blocks``, DECAY blocks of
+the neutralinos, charginos and sleptons and XSECTION blocks of their 13 TeV pair
+production. pyslha is imported inside the functions (it is an optional dependency,
+``pip install -e '.[slha]'``).
 """
 
 from __future__ import annotations
@@ -77,6 +79,40 @@ def to_documents(spec: dict, params: dict, decays: dict | None = None) -> list[A
                 particles[pdg] = particle
         docs.append(pyslha.Doc(blocks, particles))
     return docs
+
+
+#: XSECTION block entries: sqrt(s) [GeV], scale scheme (0: central), QCD order (2: NLO+NLL, the
+#: order SModelS reads as NLL), EW order, kappa_F, kappa_R, PDF (LHAPDF id of PDF4LHC15_nlo_mc)
+XSECTION_SETTINGS = (13000.0, 0, 2, 0, 1.0, 1.0, 90400)
+
+
+def add_ewkino_blocks(docs: list[Any], decays: dict, xsec: dict) -> None:
+    """Add DECAY blocks (``ewkino_decays`` capability) and XSECTION blocks (``ewkino_xsec``,
+    pairs above 1e-9 pb) to the documents, one per point (in place)."""
+    import pyslha
+
+    sqrts, scheme, qcd, ew, kf, kr, pdf = XSECTION_SETTINGS
+    for i, doc in enumerate(docs):
+        doc.decays = dict(doc.decays or {})
+        mass_block = doc.blocks["MASS"]
+        for parent, total in decays["width"].items():
+            pid = int(parent)
+            mass = mass_block.value(pid, None)
+            particle = pyslha.Particle(pid, float(total[i]), mass)
+            for daughters, br in decays["br"][parent].items():
+                if br[i] > 0:
+                    ids = [int(d) for d in daughters.split(",")]
+                    particle.add_decay(float(br[i]), len(ids), ids)
+            doc.decays[pid] = particle
+        doc.xsections = dict(doc.xsections or {})
+        for pair, sigma in xsec.items():
+            if sigma[i] < 1e-9:
+                continue
+            final = tuple(sorted(int(x) for x in pair.split(",")))
+            process = pyslha.Process((2212, 2212), final)
+            process.add_xsec(sqrts, scheme, qcd, ew, kf, kr, pdf, float(sigma[i]),
+                             ("fit", "LOxK"))
+            doc.xsections[(2212, 2212, *final)] = process
 
 
 def write(doc: Any, path: str, precision: int = 12) -> None:

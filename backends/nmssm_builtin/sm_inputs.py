@@ -54,6 +54,21 @@ def alpha_s(q: float | np.ndarray, nf: int = 6) -> float | np.ndarray:
     return np.where(q < MT_POLE, low, high) if nf == 6 else low
 
 
+def alpha_s_two_loop(q: float | np.ndarray) -> np.ndarray:
+    """MSbar alpha_s(q) at two loops from alpha_s(M_Z): 5 flavours up to M_t, 6 above,
+    with the standard approximate solution a = a0/w (1 - b1/b0 a0/(4 pi w) ln w),
+    w = 1 - b0 a0/(2 pi) ln(q0/q), b0 = 11 - 2 nf/3, b1 = 102 - 38 nf/3 (PDG QCD review)."""
+    q = np.asarray(q, dtype=float)
+
+    def step(a0: float | np.ndarray, q0: float, q1: np.ndarray, nf: int) -> np.ndarray:
+        b0, b1 = 11.0 - 2.0 * nf / 3.0, 102.0 - 38.0 * nf / 3.0
+        w = 1.0 - b0 * a0 / (2.0 * math.pi) * np.log(q0 / q1)
+        return a0 / w * (1.0 - b1 / b0 * a0 / (4.0 * math.pi * w) * np.log(w))
+
+    a_mt = float(step(ALPHA_S_MZ, MZ, np.array(MT_POLE), 5))
+    return np.where(q <= MT_POLE, step(ALPHA_S_MZ, MZ, q, 5), step(a_mt, MT_POLE, q, 6))
+
+
 def mt_msbar_at_mt() -> float:
     """MSbar top mass m_t(m_t) [GeV] from the pole mass, two-loop QCD relation
     m_t = M_t / (1 + 4/3 a + 10.9 a^2), a = alpha_s(m_t)/pi (Gray, Broadhurst et al.,

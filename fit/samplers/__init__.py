@@ -135,6 +135,8 @@ class Scan:
 
     def __post_init__(self) -> None:
         self.pool = Pool(self.comm, self.evaluate)
+        if self.writer is not None and self.size > 1:
+            self.pool.background = self.writer.flush_if_due
 
     @property
     def rank(self) -> int:
@@ -156,13 +158,16 @@ class Scan:
         return self.evaluator(self.space.transform(rows))
 
     def record(self, batch: PointBatch, cube: np.ndarray, rank: np.ndarray | int = 0,
-               extra: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        """Write evaluated points (rank 0); returns their ids."""
+               extra: dict[str, np.ndarray] | None = None, *,
+               timed_flush: bool = True) -> np.ndarray:
+        """Write evaluated points (rank 0); returns their ids. ``timed_flush=False``: the
+        pool flushes them during the next batch (see `Pool.background`)."""
         if self.writer is None:
             raise RuntimeError("only rank 0 records points")
         ranks = np.broadcast_to(np.asarray(rank, dtype=np.int32), (len(batch),))
         ids = self.writer.append(batch, cube=np.atleast_2d(cube), rank=ranks,
-                                 cube_names=self.space.sampled_names, extra=extra)
+                                 cube_names=self.space.sampled_names, extra=extra,
+                                 timed_flush=timed_flush)
         if self.progress is not None:
             self.progress.update(batch.valid, batch.loglike)
         return ids
@@ -178,7 +183,7 @@ class Scan:
         """
         cube = np.atleast_2d(np.asarray(cube, dtype=float))
         batch, ranks = self.pool.map(cube if rows is None else np.atleast_2d(rows))
-        self.record(batch, cube, ranks, extra)
+        self.record(batch, cube, ranks, extra, timed_flush=self.pool.background is None)
         if self.stop_requested:
             raise Interrupted
         return batch.loglike

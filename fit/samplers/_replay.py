@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SamplerError
-from ..output import open_locked
+from ..output import open_committed
 from . import Interrupted, Scan
 
 #: largest unit-cube distance between a replayed proposal and the stored point
@@ -90,7 +90,7 @@ class Replay:
         if start < self._low or stop > self._low + len(self._loglike):
             high = min(self.end, max(stop, start + self.chunk))
             names = self.scan.space.sampled_names
-            with open_locked(self.scan.writer.path, "r") as f:
+            with open_committed(self.scan.writer.path) as f:
                 self._loglike = np.asarray(f["point/loglike"][start:high], dtype=float)
                 self._cube = np.column_stack([f[f"cube/{name}"][start:high] for name in names])
             self._low = start
@@ -100,7 +100,7 @@ class Replay:
 
 def run_started(scan: Scan) -> str:
     """The run file's ``start_time``: ties a checkpoint to one run file (rank 0)."""
-    with open_locked(scan.writer.path, "r") as f:
+    with open_committed(scan.writer.path) as f:
         value = f.attrs.get("start_time", "")
     return value.decode() if isinstance(value, bytes) else str(value)
 

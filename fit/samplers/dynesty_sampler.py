@@ -17,14 +17,23 @@ framework applies the priors, so dynesty's checkpoints hold cube coordinates.
   parallel efficiency is that of dynesty with its own pool of ``queue_size``
   workers. dynesty's own MPI/multiprocessing is not used.
 - Resume: dynesty's checkpoint (``<run dir>/<output stem>-dynesty.pkl``,
-  written atomically every ``checkpoint_every`` seconds and at the end) is
-  restored with ``--resume``; a fresh run deletes it. After SIGTERM/SIGINT the
-  static sampler saves a checkpoint at once (it drops its queue of unused
-  proposals, which is harmless); the dynamic one keeps its last periodic
-  checkpoint, because its batch state cannot be saved in the middle of a
-  batch. Points evaluated after the checkpoint are written but forgotten by
-  dynesty, which proposes again, so a resumed file holds more points than
-  dynesty counts.
+  written every ``checkpoint_every`` seconds and at the end) is restored with
+  ``--resume``; a fresh run deletes it. After SIGTERM/SIGINT the static
+  sampler saves a checkpoint at once (it drops its queue of unused proposals,
+  which is harmless); the dynamic one keeps its last periodic checkpoint,
+  because its batch state cannot be saved in the middle of a batch.
+- The checkpoint is a pickle, and loading a pickle runs whatever code it
+  names: `Checkpoints` records the SHA-256 of each checkpoint in the run file
+  (attribute ``dynesty_checkpoint``, with the number of points written when
+  it was saved) in the same commit as those points, and ``--resume`` refuses
+  a checkpoint whose hash is not the one recorded.
+- Points evaluated after the checkpoint are in the file but unknown to the
+  restored dynesty, which proposes them again (its random state is in the
+  checkpoint): `Repeats` answers those proposals with the log-likelihoods in
+  the file instead of evaluating and writing them a second time, so the file
+  holds each point once. A resume without a checkpoint (killed before the
+  first, or one deleted) starts dynesty again with the run's seed, and the
+  whole file answers its proposals the same way.
 - Result: the weighted dead and final live points go to ``/posterior`` with
   ``logz`` and ``logz_err``: for the static sampler dynesty's estimate (from
   the information H, about sqrt(H/nlive)); for the dynamic one the scatter of
@@ -34,8 +43,11 @@ framework applies the priors, so dynesty's checkpoints hold cube coordinates.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable
@@ -45,8 +57,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import SamplerError
+from ..output import open_committed
 from . import Interrupted, Scan, sampler
-from ._nested import checkpoint_path, finish, require_dimensions, seed_for, start_fresh
+from ._nested import checkpoint_path, finish, require_dimensions, start_fresh
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +197,133 @@ class LockstepPool:
         self._inboxes, self._threads = [], []
 
 
+#: the run file's root attribute that records the checkpoint
+RECORD = "dynesty_checkpoint"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Checkpoints:
+    """dynesty's checkpoint, kept in step with the run file (rank 0).
+
+    dynesty writes each checkpoint to ``<checkpoint>.staged``. `adopt`, called
+    before every batch and after each save, finds a new staged file, records its
+    SHA-256 and the number of points written so far in the run file, in one
+    commit with those points, and only then moves it to its name. A kill at any
+    step leaves a checkpoint that is recorded, or one that `verify` sorts out.
+    """
+
+    def __init__(self, scan: Scan, path: Path):
+        self.scan, self.path = scan, path
+        self.staged = path.with_name(path.name + ".staged")
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file of the checkpoint (deleted by a fresh start)."""
+        return tuple(p.with_name(p.name + suffix) for p in (self.path, self.staged)
+                     for suffix in ("", ".tmp"))
+
+    def record(self) -> dict[str, Any] | None:
+        with open_committed(self.scan.writer.path) as f:
+            text = f.attrs.get(RECORD)
+        return json.loads(text) if text else None
+
+    def verify(self) -> dict[str, Any] | None:
+        """On --resume: finish a move a kill cut short, drop a checkpoint never recorded, and
+        refuse one whose hash is not the recorded one. Returns the record of the checkpoint
+        to restore (None: there is none). Raises `SamplerError`."""
+        record = self.record()
+        for leftover in (self.staged.with_name(self.staged.name + ".tmp"),
+                         self.path.with_name(self.path.name + ".tmp")):
+            leftover.unlink(missing_ok=True)
+        if self.staged.exists():
+            if record is not None and _sha256(self.staged) == record["sha256"]:
+                os.replace(self.staged, self.path)
+            else:
+                self.staged.unlink()
+        if not self.path.exists():
+            return None
+        output = self.scan.writer.path
+        if record is None:
+            raise SamplerError(
+                f"cannot resume from {self.path}: {output} records no dynesty checkpoint, so "
+                f"this file was not written by this run; a checkpoint is a pickle, and "
+                f"loading it runs any code it names. Delete it to resume without it")
+        found = _sha256(self.path)
+        if found != record["sha256"]:
+            raise SamplerError(
+                f"cannot resume from {self.path}: its SHA-256 ({found[:12]}...) is not the "
+                f"one {output} recorded when the run wrote it ({record['sha256'][:12]}...); "
+                f"it was changed or replaced, and a checkpoint is a pickle, whose loading "
+                f"runs any code it names. Delete it to resume without it")
+        return record
+
+    def adopt(self) -> None:
+        """Record and move into place a checkpoint dynesty has just written (if any)."""
+        if not self.staged.exists():
+            return
+        writer = self.scan.writer
+        record = {"file": self.path.name, "sha256": _sha256(self.staged),
+                  "n_points": writer.state.n_points}
+        writer.flush(attributes={RECORD: json.dumps(record)})
+        os.replace(self.staged, self.path)
+
+
+class Repeats:
+    """``loglike`` for a resumed run (rank 0): proposals that are points of the file written
+    from row ``first_row`` on (after the checkpoint restored, or all) get their stored log L
+    and are not written again; other points go to `Scan.loglike`."""
+
+    TOLERANCE = 1e-12   # unit-cube distance: the same proposal gives the same bits
+
+    def __init__(self, scan: Scan, first_row: int):
+        from scipy.spatial import cKDTree
+
+        self.scan = scan
+        end = scan.resume.n_points
+        with open_committed(scan.writer.path) as f:
+            names = scan.space.sampled_names
+            self._cube = np.column_stack([f[f"cube/{n}"][first_row:end] for n in names]) \
+                if end > first_row else np.zeros((0, scan.ndim))
+            self._loglike = np.asarray(f["point/loglike"][first_row:end], dtype=float)
+        self._unused = np.ones(len(self._loglike), dtype=bool)
+        self._tree = cKDTree(self._cube) if len(self._cube) else None
+        self.answered = 0
+
+    def loglike(self, cube: np.ndarray) -> np.ndarray:
+        cube = np.atleast_2d(np.asarray(cube, dtype=float))
+        if self._tree is None or not self._unused.any():
+            return self.scan.loglike(cube)
+        distance, index = self._tree.query(cube)
+        found = (distance <= self.TOLERANCE) & self._unused[index]
+        found &= ~_repeated(index, found)   # one stored point answers one proposal
+        self._unused[index[found]] = False
+        self.answered += int(found.sum())
+        values = np.empty(len(cube))
+        values[found] = self._loglike[index[found]]
+        if (~found).any():
+            values[~found] = self.scan.loglike(cube[~found])
+        elif self.scan.stop_requested:
+            raise Interrupted
+        return values
+
+
+def _repeated(index: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """True where ``index`` repeats an earlier masked entry."""
+    seen: set[int] = set()
+    out = np.zeros(len(index), dtype=bool)
+    for i in np.flatnonzero(mask):
+        out[i] = int(index[i]) in seen
+        seen.add(int(index[i]))
+    return out
+
+
 def _queue_size(scan: Scan, queue_size: int | None, nlive: int) -> int:
     """Default batch: four points per MPI rank (so the framework's pool balances the load)
     and at least 16, but at most a quarter of the live points (proposals drawn from an
@@ -234,39 +374,55 @@ def _run(scan: Scan, name: str, dynamic: bool, nlive: int, queue_size: int | Non
         import dynesty
         from dynesty.utils import restore_sampler
 
-        path = checkpoint_path(scan, "dynesty.pkl")
-        fresh = start_fresh(scan, path, Path(f"{path}.tmp"))
+        checkpoints = Checkpoints(scan, checkpoint_path(scan, "dynesty.pkl"))
+        fresh = start_fresh(scan, *checkpoints.files)
+        record = None if fresh else checkpoints.verify()
         size = _queue_size(scan, queue_size, nlive)
-        pool = LockstepPool(scan.loglike, size)
+        # a resume without a checkpoint starts dynesty again with the run's seed: it
+        # proposes the points of the file again, which the file answers
+        repeats = None if fresh else Repeats(
+            scan, min(record["n_points"], scan.resume.n_points) if record else 0)
+
+        def evaluate(cube: np.ndarray) -> np.ndarray:
+            checkpoints.adopt()
+            return repeats.loglike(cube) if repeats is not None else scan.loglike(cube)
+
+        pool = LockstepPool(evaluate, size)
         _ACTIVE = pool
-        resume = not fresh and path.exists()
         dyn: Any = None
         try:
-            if resume:
-                log.info("%s: resuming from checkpoint %s", name, path)
-                dyn = restore_sampler(str(path), pool=pool)
+            if record is not None:
+                log.info("%s: resuming from checkpoint %s", name, checkpoints.path)
+                dyn = restore_sampler(str(checkpoints.path), pool=pool)
                 if dyn.ndim != scan.ndim:
-                    raise SamplerError(f"checkpoint {path} has {dyn.ndim} dimensions, the run "
-                                       f"{scan.ndim}: delete it or use --overwrite")
+                    raise SamplerError(f"checkpoint {checkpoints.path} has {dyn.ndim} "
+                                       f"dimensions, the run {scan.ndim}: delete it or use "
+                                       f"--overwrite")
             else:
                 cls = dynesty.DynamicNestedSampler if dynamic else dynesty.NestedSampler
                 dyn = cls(_cube_loglike, _identity, scan.ndim, nlive=nlive, pool=pool,
                           queue_size=size, use_pool=USE_POOL,
-                          rstate=np.random.default_rng(seed_for(scan)), **setup)
-            if resume and _finished(dyn):
+                          rstate=np.random.default_rng([scan.seed]), **setup)
+            if record is not None and _finished(dyn):
                 log.info("%s: the checkpoint holds a finished run", name)
             else:
-                dyn.run_nested(checkpoint_file=str(path), checkpoint_every=checkpoint_every,
-                               resume=resume, **run_options)
+                dyn.run_nested(checkpoint_file=str(checkpoints.staged),
+                               checkpoint_every=checkpoint_every, resume=record is not None,
+                               **run_options)
+            checkpoints.adopt()
         except Interrupted:
             if dyn is not None and not dynamic:
                 dyn.queue, dyn.nqueue = [], 0  # proposals made before the signal: dropped
-                dyn.save(str(path))
-                log.info("%s: checkpoint saved to %s", name, path)
+                dyn.save(str(checkpoints.staged))
+                log.info("%s: checkpoint saved to %s", name, checkpoints.path)
+            checkpoints.adopt()   # (the dynamic sampler's last periodic one, if not yet)
             raise
         finally:
             _ACTIVE = None
             pool.close()
+            if repeats is not None and repeats.answered:
+                log.info("%s: %d proposals of points already in the file were answered "
+                         "from it", name, repeats.answered)
         results = dyn.results
         logz_err = float(results.logzerr[-1])
         extra = {}

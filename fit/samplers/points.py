@@ -41,7 +41,7 @@ import numpy as np
 
 from ..config import SamplerChoice, Where
 from ..errors import ConfigError, FitError, SamplerError, one_of, suggest
-from ..output import open_locked
+from ..output import open_committed
 from ..priors import ParameterSpace
 from . import Scan, sampler
 
@@ -349,7 +349,7 @@ def _check_resume(scan: Scan, layout: Layout, values: np.ndarray) -> None:
     done = scan.resume.n_points
     if done == 0:
         return
-    with open_locked(scan.writer.path, "r") as f:
+    with open_committed(scan.writer.path) as f:
         stored = np.column_stack([f[f"parameters/{n}"][:done] for n in layout.names])
     if done > len(values) or not np.array_equal(stored, values[:done], equal_nan=True):
         raise SamplerError(
