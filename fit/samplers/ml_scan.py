@@ -47,7 +47,7 @@ import numpy as np
 
 from ..errors import SamplerError
 from ..evaluate import PointBatch
-from ..output import open_locked
+from ..output import open_committed
 from . import Interrupted, Scan, sampler
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def _read_history(scan: Scan, terms: list[str]) -> tuple[History, dict[str, np.n
     if scan.resume.n_points == 0:
         return history, {}
     scan.writer.flush()
-    with open_locked(scan.writer.path, "r") as f:
+    with open_committed(scan.writer.path) as f:
         n = f["point/id"].shape[0]
         history.cube = np.column_stack([f[f"cube/{name}"][:n] for name in names])
         history.loglike = np.asarray(f["point/loglike"][:n], dtype=float)
@@ -126,7 +126,7 @@ def _read_history(scan: Scan, terms: list[str]) -> tuple[History, dict[str, np.n
 def _evaluate(scan: Scan, cube: np.ndarray, extra: dict[str, np.ndarray]) -> PointBatch:
     """`Scan.loglike` that returns the whole batch: terms and validity feed the labels."""
     batch, ranks = scan.pool.map(cube)
-    scan.record(batch, cube, ranks, extra)
+    scan.record(batch, cube, ranks, extra, timed_flush=scan.pool.background is None)
     if scan.stop_requested:
         raise Interrupted
     return batch
