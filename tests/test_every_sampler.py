@@ -34,6 +34,7 @@ BUDGETS = {
     "nautilus": ["sampler.n_live=50", "sampler.n_like_max=150", "sampler.n_networks=1"],
     "ultranest": ["sampler.min_num_live_points=20", "sampler.max_ncalls=300"],
     "points": ["sampler.file=POINTS"],
+    "ml_scan": ["sampler.batch_size=10", "sampler.max_evaluations=30"],
 }
 
 

@@ -1,0 +1,163 @@
+"""Targets, labels and pseudo-labels, training-set balance, candidate pools, calibration and
+batch selection of the ML-steered scan (fit.ml.labels, fit.ml.candidates, fit.ml.selection,
+the training rows of fit.samplers.ml_scan).
+
+Expected values: the Delta chi^2 thresholds are chi^2 quantiles (Wilks; 2 sigma for one
+parameter is 4.0 exactly, for two 6.18, tabulated in the PDG statistics review, table
+40.2); the distances are ln(1 + Delta chi^2 / threshold) worked out by hand from the
+inputs given here; the rest is counted by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from fit.ml import candidates as cand
+from fit.ml import labels as lab
+from fit.ml.selection import Calibration, farthest_points
+from fit.samplers.ml_scan import _training_rows
+
+FLOOR = -1e100
+
+
+def test_threshold_is_the_wilks_quantile():
+    assert lab.delta_chi2_threshold(1) == pytest.approx(4.0, rel=1e-4)
+    assert lab.delta_chi2_threshold(2) == pytest.approx(6.18, abs=0.01)
+    with pytest.raises(ValueError):
+        lab.delta_chi2_threshold(0)
+
+
+def test_in_target_by_delta_chi2_and_by_constraints():
+    loglike = np.array([0.0, -1.0, -3.0, FLOOR, -0.5])
+    valid = np.array([True, True, True, True, False])
+    # best valid ln L = 0: Delta chi^2 = 0, 2, 6, -, (invalid)
+    got = lab.in_target(loglike, valid, target="delta_chi2", threshold=4.0, floor=FLOOR)
+    assert got.tolist() == [True, True, False, False, False]
+    got = lab.in_target(loglike, valid, target="constraints", threshold=4.0, floor=FLOOR)
+    assert got.tolist() == [True, True, True, False, False]
+    with pytest.raises(ValueError, match="target must be one of"):
+        lab.in_target(loglike, valid, target="posterior", threshold=4.0, floor=FLOOR)
+
+
+def test_distance_orders_points_and_marks_the_target():
+    loglike = np.array([0.0, -2.0, -6.0, -1e6, FLOOR, -0.5])
+    valid = np.array([True, True, True, True, True, False])
+    y = lab.distance(loglike, valid, target="delta_chi2", threshold=4.0, floor=FLOOR)
+    # Delta chi^2 = 0, 4, 12, 2e6 (beyond the cap of 4e4), floor, invalid
+    assert y[:3] == pytest.approx([0.0, math.log(2.0), math.log(4.0)])
+    assert y[3] == y[4] == y[5] == pytest.approx(math.log1p(lab.CAP))
+    assert ((y <= lab.LEVEL) == lab.in_target(loglike, valid, target="delta_chi2",
+                                              threshold=4.0, floor=FLOOR)).all()
+    # hard cuts: in target 0, otherwise ln(3 + terms failed)
+    y = lab.distance(loglike, valid, target="constraints", threshold=4.0, floor=FLOOR,
+                     failed=np.array([0, 0, 0, 0, 2, 1]))
+    assert y.tolist() == pytest.approx([0, 0, 0, 0, math.log(5), math.log(4)])
+
+
+def test_no_pseudo_labels_with_enough_hits():
+    y = np.array([0.0, 0.1, 0.5, 2.0, 3.0])
+    got = lab.labels(y, min_positive=3)
+    assert not got.pseudo and got.enough
+    assert got.positive.tolist() == got.in_target.tolist() == [True, True, True, False, False]
+
+
+def test_pseudo_labels_take_the_best_quantile_when_nothing_is_in_target():
+    rng = np.random.default_rng(1)
+    y = rng.uniform(2.0, 8.0, 200)         # nothing within ln 2
+    y[7] = lab.FAR                         # an invalid point is never a pseudo-positive
+    got = lab.labels(y, min_positive=5, pseudo_fraction=0.1)
+    assert got.pseudo and not got.in_target.any()
+    # 10% of 200: the 20 smallest distances
+    assert set(np.flatnonzero(got.positive)) == set(np.argsort(y)[:20])
+    assert not got.positive[7]
+    # fewer points than min_positive: all ordered points
+    got = lab.labels(np.array([3.0, lab.FAR, 2.0]), min_positive=5)
+    assert got.positive.tolist() == [True, False, True]
+
+
+def test_term_distances_one_column_per_term():
+    terms = {"a": np.array([0.0, -2.0, -6.0, np.nan]), "b": np.array([-2.0, 0.0, np.nan, 0.0])}
+    got = lab.term_distances(terms, threshold=4.0)
+    far = math.log1p(lab.CAP)
+    # a: Delta chi^2 0, 4, 12, not computed; b: 4, 0, not computed, 0
+    assert np.allclose(got, [[0, math.log(2)], [math.log(2), 0], [math.log(4), far],
+                             [far, 0]])
+
+
+def test_training_rows_keep_the_nearest_half_and_sample_the_rest():
+    y = np.arange(100.0)[::-1] / 10       # point 99 is the nearest
+    labels = lab.labels(y, min_positive=1)
+    rows = _training_rows(labels, np.random.default_rng(0), max_training=20)
+    assert len(rows) == len(set(rows)) == 20
+    assert set(range(90, 100)) <= set(rows)   # the ten nearest all kept
+    assert (_training_rows(labels, np.random.default_rng(0), 200) == np.arange(100)).all()
+
+
+def test_reflect_keeps_points_in_the_unit_cube():
+    x = np.array([-0.2, 1.3, 2.5, -1.7, 0.4])
+    assert np.allclose(cand.reflect(x), [0.2, 0.7, 0.5, 0.3, 0.4])
+
+
+def test_local_density_bandwidth_and_weights():
+    # a tight cluster of 20 points and one far point: the lone point gets the wider kernel
+    # and, since it stands for a larger part of the region, the largest weight
+    rng = np.random.default_rng(2)
+    cluster = 0.3 + 0.01 * rng.standard_normal((20, 3))
+    points = np.vstack([cluster, [[0.8, 0.8, 0.8]]])
+    density = cand.LocalDensity.around(points, neighbours=3)
+    assert density.bandwidth[-1] > 10 * np.median(density.bandwidth[:-1])
+    # weight ~ bandwidth^3, capped at 10 x the median weight
+    assert density.weight[-1] == pytest.approx(density.weight.max())
+    assert density.weight[-1] > 5 * np.median(density.weight)
+    assert density.weight.sum() == pytest.approx(1.0)
+    draws = density.sample(rng, 5000)
+    assert draws.min() >= 0 and draws.max() <= 1
+    near_cluster = np.linalg.norm(draws - 0.3, axis=1) < 0.1
+    assert 0.3 < near_cluster.mean() < 0.95   # both centres are used
+
+
+def test_propose_mixes_prior_and_density():
+    rng = np.random.default_rng(3)
+    density = cand.LocalDensity.around(np.full((5, 2), 0.5) + 1e-3 * np.arange(5)[:, None])
+    points, kind = cand.propose(rng, 1000, 2, density, prior_fraction=0.25)
+    assert points.shape == (1000, 2)
+    assert (kind == cand.PRIOR).sum() == 250 and (kind == cand.DENSITY).sum() == 750
+    _, kind = cand.propose(rng, 10, 2, None, prior_fraction=0.25)
+    assert (kind == cand.PRIOR).all()
+
+
+def test_calibration_is_monotone_and_matches_the_hit_fraction():
+    # scores 0..9; points with score < 5 hit 3 times in 4, the others never
+    score = np.repeat(np.arange(10.0), 4)
+    hit = np.tile([True, True, True, False], 10) & (score < 5)
+    calibration = Calibration.fit(score, hit)
+    assert calibration(np.array([0.0, 4.0])) == pytest.approx([0.75, 0.75])
+    assert calibration(np.array([5.0, 9.0, 100.0])) == pytest.approx([0, 0, 0])
+    assert calibration(np.array([-50.0])) == pytest.approx([0.75])   # clipped at the ends
+    assert np.all(np.diff(calibration(np.linspace(-1, 10, 50))) <= 0)
+    again = Calibration.from_dict(calibration.to_dict())
+    assert (again(score) == calibration(score)).all()
+
+
+def test_farthest_points_spread_and_weigh():
+    # 100 candidates piled on one spot and 3 far apart
+    rng = np.random.default_rng(4)
+    pile = 0.5 + 1e-4 * rng.standard_normal((100, 2))
+    far = np.array([[0.1, 0.1], [0.9, 0.1], [0.1, 0.9]])
+    points = np.vstack([pile, far])
+    # farthest-point sampling: the first of the largest weights (all 1), then the far three
+    chosen = farthest_points(points, 4)
+    assert chosen[0] == 0 and sorted(chosen[1:].tolist()) == [100, 101, 102]
+    # a known point at the first far corner pushes that candidate out of a batch of 3
+    assert 100 not in farthest_points(points, 3, known=far[:1])
+    # weight 0.01 on the far ones and power 0 (no spread): the pile wins
+    weight = np.concatenate([np.ones(100), np.full(3, 0.01)])
+    assert (farthest_points(points, 4, weight=weight, power=0) < 100).all()
+    # power 1: after the first pile point, a far candidate (distance 0.57, weight 0.01:
+    # gain 0.0057) beats the pile (distance ~1e-4, weight 1)
+    chosen = farthest_points(points, 4, weight=weight, power=1)
+    assert chosen[0] == 0 and sorted(chosen[1:].tolist()) == [100, 101, 102]
+    assert len(farthest_points(points, 0)) == 0

@@ -1,0 +1,151 @@
+"""Surrogate committees, emulators and their ONNX round trip (fit.ml).
+
+The round trip is checked against the model it was written from: onnxruntime must give
+the same predictions (float32 arithmetic: 1e-5 relative). Committee and emulator quality
+is checked on functions with a known answer (the distance from the centre of the unit
+square; y = exp(3 x1) + x2).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from fit.ml.emulators import Emulator, emulator_provider, train_from_run
+from fit.ml.surrogates import make_committee, torch_available
+
+pytest.importorskip("skl2onnx")
+pytest.importorskip("onnxruntime")
+
+from fit.ml.onnx_io import OnnxCommittee, export_committee
+
+KINDS = ["mlp", "gbdt", pytest.param("torch", marks=pytest.mark.skipif(
+    not torch_available(), reason="PyTorch not installed (pip install torch==2.13.0)"))]
+
+
+def radius(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points in the unit square; targets: the distance from the centre, and x1."""
+    x = np.random.default_rng(seed).random((n, 2))
+    return x, np.column_stack([np.linalg.norm(x - 0.5, axis=1), x[:, 0]])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_committee_learns_a_distance_and_survives_onnx(kind, tmp_path):
+    x, y = radius(400, 1)
+    committee = make_committee(kind, members=2, hidden=(16, 16), seed=3, epochs=60)
+    committee.fit(x, y)
+    test, truth = radius(500, 2)
+    mean, spread = committee.predict(test)
+    assert mean.shape == spread.shape == (500, 2)
+    assert np.abs(mean - truth).mean() < 0.03      # distances span 0 to 0.71
+    assert (spread > 0).any()                       # the members disagree somewhere
+    # out of bag: each point predicted by members that did not draw it, nearly as well
+    assert committee.oob.shape == (400, 2)
+    assert np.abs(committee.oob - y).mean() < 0.05
+    path = export_committee(committee, tmp_path / "c.onnx", parameters=["a", "b"])
+    loaded = OnnxCommittee(path)
+    assert loaded.metadata["parameters"] == ["a", "b"]
+    assert np.allclose(loaded.predict_members(test), committee.predict_members(test),
+                       rtol=1e-5, atol=1e-5)
+    with pytest.raises(TypeError):
+        loaded.fit(x, y)
+    with pytest.raises(ValueError, match="takes 2 inputs"):
+        loaded.predict(np.zeros((3, 4)))
+
+
+def test_warm_started_committee_keeps_its_layout():
+    x, y = radius(100, 3)
+    committee = make_committee("mlp", members=2, hidden=(8,), epochs=20, update_epochs=5)
+    committee.fit(x, y[:, :1])
+    committee.fit(x, y[:, :1])
+    assert committee.fits == 2
+    with pytest.raises(ValueError, match="2 inputs and 1 outputs, not 2 and 2"):
+        committee.fit(x, y)
+
+
+def test_unknown_model_and_bad_sizes():
+    with pytest.raises(ValueError, match="unknown model 'svm'"):
+        make_committee("svm")
+    with pytest.raises(ValueError, match="at least one member"):
+        make_committee("mlp", members=0)
+
+
+def exp_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    x = np.random.default_rng(seed).random((n, 2))
+    return x, np.exp(3 * x[:, 0]) + x[:, 1]
+
+
+@pytest.mark.parametrize("kind", ["mlp", "gbdt"])
+def test_emulator_validation_and_onnx_round_trip(kind, tmp_path):
+    x, y = exp_data(800, 5)
+    emulator = Emulator.train(x, y, inputs=["a", "b"], output="f", kind=kind, seed=1,
+                              hidden=(32, 32))
+    v = emulator.validation
+    assert v.n > 100 and len(v.worst) == 5
+    assert v.mape < 5.0 and v.worst[0]["ape"] >= v.q95_ape >= v.median_ape
+    test, truth = exp_data(500, 6)
+    assert np.median(np.abs(emulator.predict(test) / truth - 1)) < 0.05
+    path = emulator.export(tmp_path / "f.onnx")
+    loaded = Emulator.load(path)
+    assert np.allclose(loaded.predict(test), emulator.predict(test), rtol=1e-4)
+    assert loaded.validation == v
+    assert json.loads(path.with_suffix(".validation.json").read_text())["mape"] == v.mape
+    assert loaded.inside(np.array([[0.5, 0.5], [1.5, 0.5]])).tolist() == [True, False]
+
+
+def test_emulator_learns_in_log_when_the_output_spans_decades():
+    x = np.random.default_rng(7).random((300, 1))
+    y = 10.0 ** (6 * x[:, 0])                 # six decades
+    emulator = Emulator.train(x, y, inputs=["a"], output="xsec", kind="mlp")
+    assert emulator.log_target
+    assert emulator.validation.mape < 10.0
+    with pytest.raises(ValueError, match="at least 10 finite"):
+        Emulator.train(x[:5], y[:5], inputs=["a"], output="xsec")
+
+
+def test_emulator_from_a_run_file_and_as_a_provider(tmp_path, write_yaml, registry):
+    from fit.results import load
+    from fit.run import run
+
+    path = write_yaml("""
+        parameters: {x1: [-3, 3], x2: [-3, 3]}
+        likelihoods:
+          gaussian: {parameters: [x1, x2]}
+        sampler: {name: random, n_points: 600}
+        seed: 2
+    """)
+    out = run(path, output=tmp_path / "train.h5")
+    emulator = train_from_run(out, ["x1", "x2"], "loglike/gaussian", kind="mlp",
+                              hidden=(16, 16))
+    model = emulator.export(tmp_path / "g.onnx")
+    # ln N(x; 0, I_2) = -ln(2 pi) - |x|^2 / 2, so the emulator is checked against the formula
+    test = np.array([[0.3, -0.2], [1.0, 1.0]])
+    exact = -np.log(2 * np.pi) - 0.5 * (test**2).sum(axis=1)
+    assert np.allclose(emulator.predict(test), exact, atol=0.1)
+
+    module = tmp_path / "emulated.py"
+    module.write_text("from fit.ml.emulators import emulator_provider\n"
+                      "emulator_provider('lnl_gaussian')\n"
+                      "from fit import likelihood\n"
+                      "@likelihood('emulated', vectorised=True)\n"
+                      "def emulated(lnl_gaussian):\n"
+                      "    return lnl_gaussian\n")
+    path = write_yaml(f"""
+        parameters: {{x1: [-4, 4], x2: [-1, 1]}}
+        likelihoods: {{emulated: {{}}}}
+        rules:
+          lnl_gaussian: {{provider: emulated_lnl_gaussian, options: {{model_file: {model}}}}}
+        modules: [emulated.py]
+        sampler: {{name: random, n_points: 200}}
+        seed: 3
+    """, name="emulated.yaml")
+    r = load(run(path, output=tmp_path / "emulated.h5"))
+    x = np.column_stack([r.parameters["x1"], r.parameters["x2"]])
+    inside = emulator.inside(x)
+    assert (~inside).any() and inside.any()
+    assert (r.valid == inside).all()
+    assert set(r.point["code"][~r.valid]) == {"emulator_domain"}
+    assert np.allclose(r.loglike[inside], emulator.predict(x[inside]), atol=1e-4)
+    assert emulator_provider  # the factory the module used
