@@ -67,6 +67,7 @@ class Measurement:
                                    record=config.output.observables)
         self.batch_rate = 0.0
         self.single_rate = 0.0
+        self.single_cost: dict[str, float] = {}
         self.batch: PointBatch | None = None
         self.order: list[str] = []
         self.term_seconds: dict[str, float] = {}
@@ -87,11 +88,16 @@ class Measurement:
             self.term_entered = {t: s.entered - before[t][1] for t, s in stats.items()}
 
     def time_single(self, params: dict[str, np.ndarray], count: int) -> None:
+        """``count`` points one at a time; keeps the best rate and its provider times."""
+        timing: Counter = Counter()
         start = time.process_time()
         for i in range(count):
-            self.evaluator(rows(params, i, i + 1))
+            point = self.evaluator(rows(params, i, i + 1))
+            timing.update({k: float(v[0]) for k, v in point.timing.items()})
         rate = count / (time.process_time() - start)
-        self.single_rate = max(self.single_rate, rate)
+        if rate > self.single_rate:
+            self.single_rate = rate
+            self.single_cost = {k: 1e6 * v / count for k, v in timing.items()}
 
     def provider_cost(self) -> dict[str, float]:
         """Microseconds per prior point of each provider in the timed batch."""
@@ -138,13 +144,17 @@ def report(runs: list[Measurement], n: int, single: int) -> None:
     skipped = [int((m.batch.skipped_after != "").sum()) for m in runs]
     print(f"{'points that skipped terms':34}" + "".join(f"{s / n:18.1%}" for s in skipped))
 
-    print("\nCost per provider [us per prior point, batched]")
-    costs = [m.provider_cost() for m in runs]
-    names = sorted(set().union(*costs), key=lambda k: -max(c.get(k, 0.0) for c in costs))
+    print("\nCost per provider [us per prior point]" + " " * 10 + "".join(
+        f"{label(m.skip_below):>26}" for m in runs))
+    print(" " * 48 + "      batched  one at a time" * len(runs))
+    costs = [(m.provider_cost(), m.single_cost) for m in runs]
+    names = sorted(set().union(*(c for pair in costs for c in pair)),
+                   key=lambda k: -max(c.get(k, 0.0) for pair in costs for c in pair))
     for name in names:
-        print(f"  {name:42}" + "".join(f"{c.get(name, 0.0):16.1f}" for c in costs))
-    print(f"  {'sum':42}" + "".join(f"{sum(c.values()):16.1f}" for c in costs))
-
+        print(f"  {name:46}" + "".join(f"{b.get(name, 0.0):13.1f}{s.get(name, 0.0):15.1f}"
+                                       for b, s in costs))
+    print(f"  {'sum (wall clock inside providers)':46}" + "".join(
+        f"{sum(b.values()):13.1f}{sum(s.values()):15.1f}" for b, s in costs))
     print("\nCost per term, batched: us per point entering it (providers count for the first "
           "term that needs them) / points entering it / points skipping it")
     for term in runs[0].order:
