@@ -74,18 +74,17 @@ def sqcd_shifts(m_sq: tuple[np.ndarray, np.ndarray], rot: np.ndarray, mq: np.nda
     s2t = 2.0 * rot[:, 0, 0] * rot[:, 0, 1]
     c2t2 = 1.0 - s2t**2
     mgl = np.abs(mg)
-    out = []
-    for i, (mi2, mj2) in enumerate(((m_sq[0], m_sq[1]), (m_sq[1], m_sq[0]))):
-        p2 = np.maximum(np.abs(mi2), 1.0)
-        p = np.sqrt(p2)
-        s2t_i = 2.0 * rot[:, i, 0] * rot[:, i, 1]
-        b_qg = b0(p, mq, mgl, q2)
-        gluon = a0(p2, q2) - 2.0 * (p2 + p2) * b0(p, p, np.full_like(p, 1e-3), q2)
-        quark_gluino = 2.0 * ((p2 - mq**2 - mgl**2) * b_qg - a0(mq**2, q2) - a0(mgl**2, q2))
-        pi_ii = coef * (gluon + c2t2 * a0(p2, q2) + s2t**2 * a0(np.abs(mj2), q2)
-                        + quark_gluino - 4.0 * s2t_i * mq * mg * b_qg)
-        out.append(-pi_ii)
-    return out[0], out[1]
+    # both eigenstates at once (first axis): i = 1, 2 with its partner j = 2, 1
+    mi2, mj2 = np.stack([m_sq[0], m_sq[1]]), np.stack([m_sq[1], m_sq[0]])
+    p2 = np.maximum(np.abs(mi2), 1.0)
+    p = np.sqrt(p2)
+    s2t_i = 2.0 * rot[:, :, 0].T * rot[:, :, 1].T
+    b_qg = b0(p, mq, mgl, q2)
+    gluon = a0(p2, q2) - 2.0 * (p2 + p2) * b0(p, p, np.full_like(p, 1e-3), q2)
+    quark_gluino = 2.0 * ((p2 - mq**2 - mgl**2) * b_qg - a0(mq**2, q2) - a0(mgl**2, q2))
+    pi_ii = coef * (gluon + c2t2 * a0(p2, q2) + s2t**2 * a0(np.abs(mj2), q2)
+                    + quark_gluino - 4.0 * s2t_i * mq * mg * b_qg)
+    return -pi_ii[0], -pi_ii[1]
 
 
 def first_generation_shift(m2: np.ndarray, mg: np.ndarray, alpha_s: np.ndarray,
