@@ -8,7 +8,7 @@ opaque object per point (e.g. an SLHA document from a per-point backend).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -59,13 +59,32 @@ def length(value: Any) -> int | None:
     return len(value)
 
 
-def numeric_leaves(name: str, value: Any) -> Iterator[tuple[str, np.ndarray]]:
+#: NaN checks look at this many numbers at once (leaves concatenated into blocks: one numpy
+#: call per block instead of several per leaf, which dominate for one point at a time)
+NAN_BLOCK = 1 << 16
+
+
+def numeric_leaves(name: str, value: Any) -> list[tuple[str, np.ndarray]]:
     """(name, array) for every real numeric array in a batch value; mappings add ``/key``."""
+    out: list[tuple[str, np.ndarray]] = []
+    _named_leaves(name, value, out)
+    return out
+
+
+def _named_leaves(name: str, value: Any, out: list[tuple[str, np.ndarray]]) -> None:
     if isinstance(value, Mapping):
         for key, sub in value.items():
-            yield from numeric_leaves(f"{name}/{key}", sub)
+            _named_leaves(f"{name}/{key}", sub, out)
     elif isinstance(value, np.ndarray) and value.dtype.kind in "fiub" and value.ndim >= 1:
-        yield name, value
+        out.append((name, value))
+
+
+def _float_leaves(value: Any, out: list[np.ndarray]) -> None:
+    if isinstance(value, Mapping):
+        for sub in value.values():
+            _float_leaves(sub, out)
+    elif isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.ndim >= 1:
+        out.append(value)
 
 
 def nan_rows(value: Any, n: int) -> np.ndarray:
@@ -73,7 +92,15 @@ def nan_rows(value: Any, n: int) -> np.ndarray:
     bad = np.zeros(n, dtype=bool)
     if n == 0:
         return bad
-    for _, array in numeric_leaves("", value):
-        if array.dtype.kind == "f":
-            bad |= np.isnan(array).reshape(n, -1).any(axis=1)
+    leaves: list[np.ndarray] = []
+    _float_leaves(value, leaves)
+    block: list[np.ndarray] = []
+    size = 0
+    for k, array in enumerate(leaves):
+        block.append(array.reshape(n, -1))
+        size += array.size
+        if size >= NAN_BLOCK or k == len(leaves) - 1:
+            columns = block[0] if len(block) == 1 else np.concatenate(block, axis=1)
+            bad |= np.isnan(columns).any(axis=1)
+            block, size = [], 0
     return bad

@@ -302,3 +302,19 @@ def test_a_batch_whose_points_are_all_invalid_per_point(registry, write_yaml):
     batch = ev(config.space.complete({"coupling": np.array([5.0, 6.0])}))
     assert batch.code.tolist() == ["nonperturbative"] * 2
     assert "signal_yield" not in batch.timing
+
+
+def test_nan_rows_finds_nan_in_any_leaf_across_check_blocks():
+    """NaN in a nested mapping is found per point wherever it sits, also when the leaves
+    span several check blocks (NAN_BLOCK numbers each); integer leaves are ignored."""
+    from fit import batch
+
+    n = 5
+    rng = np.random.default_rng(3)
+    leaves = {f"a{k}": rng.random((n, 3)) for k in range(batch.NAN_BLOCK // 15 + 7)}
+    value = {"masses": leaves, "mix": {"N": rng.random((n, 2, 2))}, "index": np.arange(n)}
+    assert not batch.nan_rows(value, n).any()
+    leaves["a0"][1, 2] = math.nan                      # first leaf, first block
+    value["mix"]["N"][3, 1, 0] = math.nan              # last leaf, last block
+    assert batch.nan_rows(value, n).tolist() == [False, True, False, True, False]
+    assert batch.nan_rows({}, 0).size == 0

@@ -73,6 +73,8 @@ W_PAIRS = (((-11, 12), 1, 0.000511), ((-13, 14), 1, 0.10566), ((-15, 16), 1, sm.
 Z_PAIRS = (("nu_e", 0.0), ("nu_mu", 0.0), ("nu_tau", 0.0), ("e", 0.001022),
            ("mu", 0.21132), ("tau", 2 * sm.MTAU), ("u", 2 * M_PI0), ("d", 2 * M_PI0),
            ("s", 2 * M_K), ("c", 2 * M_D), ("b", 2 * M_B))
+#: the largest float, the cap of a partial width (as np.nan_to_num)
+_LARGEST = np.finfo(float).max
 #: Gauss-Legendre nodes of the virtual-boson integral
 OFFSHELL_NODES = 16
 
@@ -88,7 +90,7 @@ class DecayTable:
         """Add a partial width (summed with an existing entry of the same daughters)."""
         channels = self.partial.setdefault(parent, {})
         daughters = tuple(int(d) for d in daughters)
-        width = np.nan_to_num(np.maximum(width, 0.0))
+        width = np.fmin(np.fmax(width, 0.0), _LARGEST)       # NaN -> 0 and +inf -> max
         channels[daughters] = channels.get(daughters, 0.0) + width
 
     def width(self, parent: int) -> np.ndarray:

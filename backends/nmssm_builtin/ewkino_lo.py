@@ -147,12 +147,31 @@ def structure_tables() -> dict[tuple[str, str, str], np.ndarray]:
     return structure_integrals(ma, mb)
 
 
+@cache
+def _log_tables() -> tuple[tuple[tuple[str, str, str], ...], np.ndarray, np.ndarray]:
+    """(keys, ln|table|, sign(table)) of the structure tables stacked along a first axis:
+    the interpolation's inputs, computed once."""
+    tables = structure_tables()
+    keys = tuple(tables)
+    stacked = np.stack([tables[k] for k in keys])
+    return keys, np.log(np.maximum(np.abs(stacked), 1e-300)), np.sign(stacked)
+
+
+@cache
+def _key_rows(keys: tuple | None) -> np.ndarray:
+    """Rows of ``keys`` (default all) in the stacked tables."""
+    order = _log_tables()[0]
+    return np.arange(len(order)) if keys is None else np.array([order.index(k) for k in keys])
+
+
 def structure(ma: np.ndarray, mb: np.ndarray, keys: tuple | None = None
               ) -> dict[tuple[str, str, str], np.ndarray]:
     """Structure integrals ``keys`` (default all) at |ma|, |mb| (arrays of one shape) by
     bilinear interpolation of their logarithm in (ln|ma|, ln|mb|) on the grid; zero above
-    the grid, edge value below."""
-    tables = structure_tables()
+    the grid, edge value below. The magnitude is interpolated logarithmically and the sign
+    kept (Re P_Z / s changes sign only below the Z pole, outside the grid's pair masses)."""
+    order, mag, sign = _log_tables()
+    rows = _key_rows(keys)
     lg = np.log(MASS_GRID)
     a = np.clip(np.log(np.maximum(np.abs(ma), 1e-3)), lg[0], lg[-1])
     b = np.clip(np.log(np.maximum(np.abs(mb), 1e-3)), lg[0], lg[-1])
@@ -161,14 +180,8 @@ def structure(ma: np.ndarray, mb: np.ndarray, keys: tuple | None = None
     j = np.clip(np.searchsorted(lg, b) - 1, 0, lg.size - 2)
     fa = (a - lg[i]) / (lg[i + 1] - lg[i])
     fb = (b - lg[j]) / (lg[j + 1] - lg[j])
-    out = {}
-    for key in tables if keys is None else keys:
-        t = tables[key]
-        # interpolate the magnitude logarithmically, keep the sign (Re P_Z / s changes sign
-        # only below the Z pole, outside the grid's pair masses)
-        mag = np.log(np.maximum(np.abs(t), 1e-300))
-        v = ((1 - fa) * (1 - fb) * mag[i, j] + fa * (1 - fb) * mag[i + 1, j]
-             + (1 - fa) * fb * mag[i, j + 1] + fa * fb * mag[i + 1, j + 1])
-        sign = np.sign(t[i, j])
-        out[key] = np.where(above, 0.0, sign * np.exp(v))
-    return out
+    m = mag[rows]
+    v = ((1 - fa) * (1 - fb) * m[:, i, j] + fa * (1 - fb) * m[:, i + 1, j]
+         + (1 - fa) * fb * m[:, i, j + 1] + fa * fb * m[:, i + 1, j + 1])
+    values = np.where(above, 0.0, sign[rows][:, i, j] * np.exp(v))
+    return {order[r]: values[n] for n, r in enumerate(rows)}

@@ -93,7 +93,7 @@ def corrected_parameters(p: dict[str, np.ndarray], ma: np.ndarray
     g2sq, g1sq = sm.G2SQ, sm.G1SQ
     k = 1.0 / (16 * math.pi**2)
     m1, m2, mu = (np.abs(p[x]) for x in ("M1", "M2", "mueff"))
-    mz = np.full_like(mu, sm.MZ)
+    mz, mw = np.full_like(mu, sm.MZ), np.full_like(mu, sm.MW)
     ma = np.maximum(np.abs(ma), sm.MZ)
     # sfermion soft masses per multiplet: (name, mass, multiplicity, 2T for SU(2), 2Y^2)
     qs = [(p["MQ12"], 12, 2 * 3 * 2, 2 * 3 * 2 * (1 / 36)),       # Q1, Q2: 2 doublets x 3 colours
@@ -102,16 +102,26 @@ def corrected_parameters(p: dict[str, np.ndarray], ma: np.ndarray
           (p["MD12"], 0, 0, 2 * 3 * 2 * (1 / 9)), (p["MD3"], 0, 0, 3 * 2 * (1 / 9)),
           (p["ML12"], 0, 2, 2 * 2 * (1 / 4)), (p["ML3"], 0, 1, 2 * (1 / 4)),
           (p["ME12"], 0, 0, 2 * 2 * 1.0), (p["ME3"], 0, 0, 2 * 1.0)]
-    s2 = sum(n2 * b1(m2, 0.0, m, q2) for m, _, n2, _ in qs if n2)
-    s1 = sum(n1 * b1(m1, 0.0, m, q2) for m, _, _, n1 in qs)
-    hig2 = b1(m2, mu, mz, q2) + b1(m2, mu, ma, q2)
-    d2 = g2sq * k * (10 + 6 * np.log(q2 / m2**2) - s2 - hig2)
-    hig1 = 0.5 * (b1(m1, mu, mz, q2) + b1(m1, mu, ma, q2))
-    d1 = -g1sq * k * (s1 + hig1)
-    mw = np.full_like(mu, sm.MW)
-    vec = (0.75 * g2sq * (4 * b0(mu, mu, mw, q2) - 2 * b1(mu, mu, mw, q2))
-           + 0.25 * g1sq * (4 * b0(mu, mu, mz, q2) - 2 * b1(mu, mu, mz, q2)))
-    ino = 0.5 * (1.5 * g2sq * (b1(mu, m2, mz, q2) + b1(mu, m2, ma, q2))
-                 + 0.5 * g1sq * (b1(mu, m1, mz, q2) + b1(mu, m1, ma, q2)))
+    # every B1 of the corrections in one call over (argument triple, point): the sfermion
+    # loops of M2 and M1, then the Higgs, vector and ino loops by name
+    wino_sf = [(m2, 0.0, m) for m, _, n2, _ in qs if n2]
+    bino_sf = [(m1, 0.0, m) for m, *_ in qs]
+    named = {"m2_mu_z": (m2, mu, mz), "m2_mu_a": (m2, mu, ma), "m1_mu_z": (m1, mu, mz),
+             "m1_mu_a": (m1, mu, ma), "mu_mu_w": (mu, mu, mw), "mu_mu_z": (mu, mu, mz),
+             "mu_m2_z": (mu, m2, mz), "mu_m2_a": (mu, m2, ma), "mu_m1_z": (mu, m1, mz),
+             "mu_m1_a": (mu, m1, ma)}
+    triples = wino_sf + bino_sf + list(named.values())
+    values = b1(*(np.stack(np.broadcast_arrays(*x)) for x in zip(*triples, strict=True)), q2)
+    s2 = sum(n2 * v for n2, v in zip((n2 for _, _, n2, _ in qs if n2), values, strict=False))
+    s1 = sum(n1 * v for n1, v in zip((n1 for *_, n1 in qs), values[len(wino_sf):],
+                                     strict=False))
+    b = dict(zip(named, values[len(wino_sf) + len(bino_sf):], strict=True))
+    b0_mu_w, b0_mu_z = b0(np.stack([mu, mu]), np.stack([mu, mu]), np.stack([mw, mz]), q2)
+    d2 = g2sq * k * (10 + 6 * np.log(q2 / m2**2) - s2 - (b["m2_mu_z"] + b["m2_mu_a"]))
+    d1 = -g1sq * k * (s1 + 0.5 * (b["m1_mu_z"] + b["m1_mu_a"]))
+    vec = (0.75 * g2sq * (4 * b0_mu_w - 2 * b["mu_mu_w"])
+           + 0.25 * g1sq * (4 * b0_mu_z - 2 * b["mu_mu_z"]))
+    ino = 0.5 * (1.5 * g2sq * (b["mu_m2_z"] + b["mu_m2_a"])
+                 + 0.5 * g1sq * (b["mu_m1_z"] + b["mu_m1_a"]))
     dmu = k * (vec - ino)
     return {"M1": p["M1"] * (1 + d1), "M2": p["M2"] * (1 + d2), "mueff": p["mueff"] * (1 + dmu)}

@@ -12,6 +12,7 @@ Ellwanger, Hugonie, Teixeira, arXiv:0910.1785: v = sqrt(v_u^2 + v_d^2) ~ 174 GeV
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 
@@ -69,11 +70,18 @@ def alpha_s_two_loop(q: float | np.ndarray) -> np.ndarray:
     return np.where(q <= MT_POLE, step(ALPHA_S_MZ, MZ, q, 5), step(a_mt, MT_POLE, q, 6))
 
 
+@cache
+def alpha_s_at(q: float) -> float:
+    """alpha_s (one loop, 6 flavours above m_t) at a fixed scale q [GeV], computed once."""
+    return float(alpha_s(q))
+
+
+@cache
 def mt_msbar_at_mt() -> float:
     """MSbar top mass m_t(m_t) [GeV] from the pole mass, two-loop QCD relation
     m_t = M_t / (1 + 4/3 a + 10.9 a^2), a = alpha_s(m_t)/pi (Gray, Broadhurst et al.,
     Z. Phys. C48 (1990) 673)."""
-    a = float(alpha_s(MT_POLE)) / math.pi
+    a = alpha_s_at(MT_POLE) / math.pi
     return MT_POLE / (1.0 + 4.0 / 3.0 * a + 10.9 * a * a)
 
 
@@ -81,17 +89,18 @@ def mt_msbar(q: float | np.ndarray) -> np.ndarray:
     """MSbar m_t(q) [GeV], one-loop QCD running with 6 flavours from m_t(m_t):
     m(q) = m(m_t) (alpha_s(q)/alpha_s(m_t))^(4/7)."""
     q = np.asarray(q, dtype=float)
-    return mt_msbar_at_mt() * (alpha_s(q) / float(alpha_s(MT_POLE))) ** (4.0 / 7.0)
+    return mt_msbar_at_mt() * (alpha_s(q) / alpha_s_at(MT_POLE)) ** (4.0 / 7.0)
 
 
 def mb_msbar(q: float | np.ndarray) -> np.ndarray:
     """MSbar m_b(q) [GeV], one-loop QCD running from m_b(m_b) (5 flavours up to m_t,
     6 above; exponents 12/23 and 4/7)."""
     q = np.asarray(q, dtype=float)
-    mb_mt = MB_MB * (float(alpha_s(MT_POLE)) / float(alpha_s(MB_MB))) ** (12.0 / 23.0)
-    return np.where(q < MT_POLE,
-                    MB_MB * (alpha_s(q) / float(alpha_s(MB_MB))) ** (12.0 / 23.0),
-                    mb_mt * (alpha_s(q) / float(alpha_s(MT_POLE))) ** (4.0 / 7.0))
+    a_mt, a_mb = alpha_s_at(MT_POLE), alpha_s_at(MB_MB)
+    mb_mt = MB_MB * (a_mt / a_mb) ** (12.0 / 23.0)
+    a_q = alpha_s(q)
+    return np.where(q < MT_POLE, MB_MB * (a_q / a_mb) ** (12.0 / 23.0),
+                    mb_mt * (a_q / a_mt) ** (4.0 / 7.0))
 
 
 def sminputs() -> dict[int, float]:

@@ -74,18 +74,17 @@ def sqcd_shifts(m_sq: tuple[np.ndarray, np.ndarray], rot: np.ndarray, mq: np.nda
     s2t = 2.0 * rot[:, 0, 0] * rot[:, 0, 1]
     c2t2 = 1.0 - s2t**2
     mgl = np.abs(mg)
-    out = []
-    for i, (mi2, mj2) in enumerate(((m_sq[0], m_sq[1]), (m_sq[1], m_sq[0]))):
-        p2 = np.maximum(np.abs(mi2), 1.0)
-        p = np.sqrt(p2)
-        s2t_i = 2.0 * rot[:, i, 0] * rot[:, i, 1]
-        b_qg = b0(p, mq, mgl, q2)
-        gluon = a0(p2, q2) - 2.0 * (p2 + p2) * b0(p, p, np.full_like(p, 1e-3), q2)
-        quark_gluino = 2.0 * ((p2 - mq**2 - mgl**2) * b_qg - a0(mq**2, q2) - a0(mgl**2, q2))
-        pi_ii = coef * (gluon + c2t2 * a0(p2, q2) + s2t**2 * a0(np.abs(mj2), q2)
-                        + quark_gluino - 4.0 * s2t_i * mq * mg * b_qg)
-        out.append(-pi_ii)
-    return out[0], out[1]
+    # both eigenstates at once (first axis): i = 1, 2 with its partner j = 2, 1
+    mi2, mj2 = np.stack([m_sq[0], m_sq[1]]), np.stack([m_sq[1], m_sq[0]])
+    p2 = np.maximum(np.abs(mi2), 1.0)
+    p = np.sqrt(p2)
+    s2t_i = 2.0 * rot[:, :, 0].T * rot[:, :, 1].T
+    b_qg = b0(p, mq, mgl, q2)
+    gluon = a0(p2, q2) - 2.0 * (p2 + p2) * b0(p, p, np.full_like(p, 1e-3), q2)
+    quark_gluino = 2.0 * ((p2 - mq**2 - mgl**2) * b_qg - a0(mq**2, q2) - a0(mgl**2, q2))
+    pi_ii = coef * (gluon + c2t2 * a0(p2, q2) + s2t**2 * a0(np.abs(mj2), q2)
+                    + quark_gluino - 4.0 * s2t_i * mq * mg * b_qg)
+    return -pi_ii[0], -pi_ii[1]
 
 
 def first_generation_shift(m2: np.ndarray, mg: np.ndarray, alpha_s: np.ndarray,
@@ -139,12 +138,16 @@ def _top_yukawa_loops(p2: np.ndarray, stop: tuple, sbottom_l2: np.ndarray, sbot_
         states.append((zero, a_phi, True, heavy))
     stops_out, sbots_out = [], []
     mu_abs = np.abs(mu)
+    # every B0 of the scalar loops in one call: b[i, j, h] = B0(p_i; m_j, light or M_A),
+    # p_i the four external momenta, m_j the two stops and the sbottom_L, h = heavy Higgs
+    light = np.full_like(mt, 1e-3)
+    p_ext = np.sqrt(np.stack(p2))[:, None, None]
+    m_int = np.stack([masses[0], masses[1], _sqrt(sbottom_l2)])[None, :, None]
+    b = b0(p_ext, m_int, np.stack([light, ma])[None, None], q2)
     for i in range(2):
-        p = np.sqrt(p2[i])
         shift = zero.copy()
         for k in range(2):
-            b_light = b0(p, masses[k], np.full_like(p, 1e-3), q2)
-            b_heavy = b0(p, masses[k], ma, q2)
+            b_light, b_heavy = b[i, k, 0], b[i, k, 1]
             for g, a_phi, odd, heavy in states:
                 if odd:
                     lam = a_phi * (right[:, i] * left[:, k] - left[:, i] * right[:, k])
@@ -154,21 +157,18 @@ def _top_yukawa_loops(p2: np.ndarray, stop: tuple, sbottom_l2: np.ndarray, sbot_
                 shift = shift - lam**2 * (b_heavy if heavy else b_light)
         for k_coef, s_p, heavy in ((at * sb - mu * cb, sb, False), (at * cb + mu * sb, cb, True)):
             kap = -ht * (k_coef * right[:, i] + ht * vu * s_p * left[:, i])
-            shift = shift - kap**2 * b0(p, _sqrt(sbottom_l2), ma if heavy else
-                                        np.full_like(p, 1e-3), q2)
+            shift = shift - kap**2 * b[i, 2, int(heavy)]
         shift = shift - ht**2 * ((left[:, i] ** 2 + right[:, i] ** 2)
                                  * _g_function(p2[i], mt, mu_abs, q2)
                                  + right[:, i] ** 2 * _g_function(p2[i], zero + 1e-3, mu_abs, q2))
         stops_out.append(shift)
     for i in range(2):
-        p = np.sqrt(p2[2 + i])
         b_left2 = sbot_rot[:, i, 0] ** 2
         shift = zero.copy()
         for k_coef, s_p, heavy in ((at * sb - mu * cb, sb, False), (at * cb + mu * sb, cb, True)):
             for j in range(2):
                 kap = -ht * (k_coef * right[:, j] + ht * vu * s_p * left[:, j])
-                shift = shift - b_left2 * kap**2 * b0(p, masses[j], ma if heavy else
-                                                      np.full_like(p, 1e-3), q2)
+                shift = shift - b_left2 * kap**2 * b[2 + i, j, int(heavy)]
         shift = shift - ht**2 * b_left2 * _g_function(p2[2 + i], mt, mu_abs, q2)
         sbots_out.append(shift)
     return stops_out, sbots_out
