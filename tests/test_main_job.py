@@ -1,0 +1,76 @@
+"""The main job, yaml/nmssm.yaml, as the README runs it: with a small budget set from the
+command line, every likelihood term of every family is computed and written (or recorded
+as skipped after a hopeless term), and its variants resolve."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fit.results import load
+from fit.run import prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: the likelihood families of the issue: Higgs, dark matter, flavour, g-2, LHC, LEP
+FAMILIES = {"higgs_mass", "higgs_kappas", "higgs_invisible", "higgs_lep", "higgs_exotic",
+            "lz", "relic", "flavour", "gm2", "lhc", "lep"}
+
+
+def readme_main_job() -> list[str]:
+    """The first command of the README's "The main job" section."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## The main job", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```\n(.*?)```", section, re.S).group(1)
+    return shlex.split(block.splitlines()[0])
+
+
+def test_the_readme_main_job_is_the_nmssm_fit():
+    command = readme_main_job()
+    assert command[:3] == ["python", "-m", "fit"] and command[3] == "yaml/nmssm.yaml"
+    prepared = prepare(ROOT / command[3])
+    assert set(prepared.graph.terms) == FAMILIES
+    assert prepared.config.space.ndim == 12
+
+
+@pytest.mark.parametrize("name", ["nmssm_broad.yaml", "examples/nmssm_seed_targets.yaml"])
+def test_the_variants_share_the_model_and_every_term(name):
+    prepared = prepare(ROOT / "yaml" / name)
+    assert set(prepared.graph.terms) >= FAMILIES
+    assert prepared.config.space.ndim >= 12
+
+
+def test_the_main_job_with_a_small_budget_writes_every_term(tmp_path):
+    """Two generations of a small differential-evolution population through the whole
+    built-in chain: every term has its column, and each point has every term computed
+    unless it is invalid or was skipped after a hopeless term."""
+    command = [sys.executable, *readme_main_job()[1:], "--set", "sampler.popsize=16",
+               "--set", "sampler.maxgen=1", "--output", str(tmp_path), "-q"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr
+    r = load(tmp_path)
+    assert len(r) == 32
+    terms = json.loads(r.attrs["terms"])
+    assert set(terms) == FAMILIES and set(r.terms) == FAMILIES
+    values = np.stack([r.terms[t] for t in terms], 1)
+    skipped = r.point["skipped_after"].astype(str)
+    complete = r.valid & (skipped == "")
+    assert complete.sum() >= 4, r.point["reason"]
+    assert np.isfinite(values[complete]).all()
+    np.testing.assert_allclose(values[complete].sum(1), r.loglike[complete])
+    # a skipped point: the term that made it hopeless is written, the terms it skipped are
+    # missing (NaN, not zero), and its log L is the sum of the terms computed
+    hopeless = np.flatnonzero(skipped != "")
+    for i in hopeless:
+        assert np.isfinite(values[i, terms.index(skipped[i])])
+        assert np.isnan(values[i]).any()
+        assert r.loglike[i] == pytest.approx(np.nansum(values[i]))
+    for name in ("omega_h2", "sigma_si_p", "br_bsgamma", "delta_amu", "hsm_kappa_V"):
+        assert np.isfinite(r.observables[name][complete]).all(), name
