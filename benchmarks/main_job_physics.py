@@ -1,7 +1,7 @@
 """Physics check of the whole chain: the main job with the seed scan's Higgs targets, run by
 two samplers, against the seed benchmark and against each other.
 
-    python benchmarks/main_job_physics.py                         # de and multinest
+    python benchmarks/main_job_physics.py                         # de and ml_scan
     python benchmarks/main_job_physics.py --samplers de dynesty --set sampler.maxgen=200
     python benchmarks/main_job_physics.py --mpi 2                 # each run on 2 ranks
 
@@ -83,7 +83,7 @@ def main() -> None:
     from fit.run import prepare
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samplers", nargs=2, default=["de", "multinest"])
+    parser.add_argument("--samplers", nargs=2, default=["de", "ml_scan"])
     parser.add_argument("--set", action="append", default=[], dest="overrides",
                         help="KEY=VALUE for every run (a budget)")
     parser.add_argument("--mpi", type=int, default=1, help="ranks per run")
