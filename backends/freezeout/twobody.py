@@ -24,6 +24,8 @@ the energy range exact at every node.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from math import comb
 
 import numpy as np
 
@@ -190,139 +192,172 @@ class Process:
             out.append(1.0 / (s - (m * m)[:, None] + 1j * (m * w)[:, None]))
         return np.array(out)
 
-    def _kernels_in_tau(self, s: np.ndarray, t_c: np.ndarray, keep: np.ndarray) -> np.ndarray:
-        """Kernel coefficients (P', J, m, K) in tau = t - t_c of the pairs ``keep``."""
-        c = self.kclass.coefficients(*self.masses)[keep]        # (P', I, J, m)
-        powers = s[None, :, :] ** np.arange(c.shape[1])[:, None, None]
-        return _shift(np.einsum("pijn,ink->pjnk", c, powers), t_c)
+    def _kernels_in_t(self, s: np.ndarray, rows: slice, pairs: np.ndarray) -> np.ndarray:
+        """Kernel coefficients (P', J, m, K) of t^j of the class pairs ``pairs`` at s (m, K)
+        of ``rows`` (Horner in s)."""
+        c = self.kclass.coefficients(*(np.asarray(x)[rows] for x in self.masses))[pairs]
+        out = c[:, -1, :, :, None] * np.ones(s.shape)
+        for i in range(c.shape[1] - 2, -1, -1):
+            out *= s
+            out += c[:, i, :, :, None]
+        return out
 
     def _pieces(self, kin: _Kinematics, resonant: list):
         """<A>_rq, <B>_r, <C> (t averages) of the slots: 0 = smooth s-channel and contact,
-        1.. = the resonant mediators; B and C hold the t- and u-channel parts."""
-        names = {n: k for k, n in enumerate(self.kclass.structures)}
-        n_s = len(self.kclass.structures)
+        1.. = the resonant mediators; B and C hold the t- and u-channel parts.
+
+        With the kernels K_ab = sum_j k_abj t^j and the structures' couplings e_a:
+        A = sum_ab <K_ab> c_a c_b^* over the s-type structures (s channel and contact,
+        the coefficient c_a of each slot), B_r = sum_ab c_ar <K_ab e_b^*> over s-type a and
+        t-type (t and u channel) b, C = sum_ab <K_ab e_a e_b^*> over t-type a and b;
+        <t^j> in closed form, <t^j e_b> by Gauss-Legendre in t (moments shared by the
+        pairs)."""
         shape = kin.s.shape
         slots = 1 + len(resonant)
-        c_s = np.zeros((n_s, *shape, slots), dtype=complex)
-        has_s = np.zeros(n_s, bool)
+        slot = {key: 1 + k for k, key in enumerate(resonant)}
+        names = _structure_index(self.kclass)
+        s_terms: dict[int, list] = {}
         t_terms: dict[int, list] = {}
         poles: dict = {}
-        props: dict = {}
         for term in self.terms:
             a = names[term.structure]
-            v = np.asarray(term.value)[:, None]
-            if term.channel == "s":
-                has_s[a] = True
-                if id(term.mass) in resonant:
-                    c_s[a, ..., 1 + resonant.index(id(term.mass))] += v
+            if term.channel in ("s", "c"):
+                s_terms.setdefault(a, []).append(term)
+            else:
+                key = (term.channel, id(term.mass))
+                if key not in poles:
+                    poles[key] = _pole(kin, term)
+                v = np.asarray(term.value)
+                t_terms.setdefault(a, []).append((key, -v if term.channel == "u" else v))
+        plan = _plan(self.kclass, tuple(sorted(s_terms)), tuple(sorted(t_terms)))
+
+        # coefficients of the s-type structures per slot (S_s, R, m, K)
+        c_s = np.zeros((len(s_terms), slots, *shape), dtype=complex)
+        props: dict = {}
+        for k, a in enumerate(plan.s_set):
+            for term in s_terms[a]:
+                v = np.asarray(term.value)[:, None]
+                if term.channel == "c":
+                    c_s[k, 0] += v
+                elif id(term.mass) in slot:
+                    c_s[k, slot[id(term.mass)]] += v
                 else:
                     if id(term.mass) not in props:
                         m, w = term.mass[:, None], term.width[:, None]
                         props[id(term.mass)] = 1.0 / (kin.s - m * m + 1j * m * w)
-                    c_s[a, ..., 0] += v * props[id(term.mass)]
-            elif term.channel == "c":
-                has_s[a] = True
-                c_s[a, ..., 0] += v
-            else:
-                key = (term.channel, id(term.mass))
-                if key not in poles:
-                    m2 = term.mass[:, None] ** 2
-                    alpha = (m2 - kin.t_c if term.channel == "t"
-                             else kin.sum_m2 - kin.s - m2 - kin.t_c)
-                    # an exchange that can go on shell: the pole is held off the range
-                    limit = NEAR_LIMIT * kin.h
-                    alpha = np.where(np.abs(alpha) < limit,
-                                     np.where(alpha >= 0, limit, -limit), alpha)
-                    poles[key] = alpha
-                t_terms.setdefault(a, []).append((key, -v if term.channel == "u" else v))
-        s_set = np.flatnonzero(has_s)
-        t_set = np.array(sorted(t_terms), dtype=int)
-        pairs = np.array(self.kclass.pairs)
-        a_idx, b_idx = pairs[:, 0], pairs[:, 1]
-        in_s, in_t = has_s, np.isin(np.arange(n_s), t_set)
-        ss = in_s[a_idx] & in_s[b_idx]
-        st = (in_s[a_idx] & in_t[b_idx]) | (in_t[a_idx] & in_s[b_idx])
-        tt = in_t[a_idx] & in_t[b_idx]
-        keep = ss | st | tt
-        ktau = self._kernels_in_tau(kin.s, kin.t_c, keep)        # (P', J, m, K)
-        a_idx, b_idx = a_idx[keep], b_idx[keep]
-        ss, st, tt = ss[keep], st[keep], tt[keep]
-        n_j = ktau.shape[1]
-        pos_s = np.full(n_s, -1)
-        pos_s[s_set] = np.arange(s_set.size)
-        pos_t = np.full(n_s, -1)
-        pos_t[t_set] = np.arange(t_set.size)
-        c_s = np.moveaxis(c_s[s_set], 0, -2)                      # (m, K, S_s, R)
+                    c_s[k, 0] += v * props[id(term.mass)]
 
-        # s x s: the t average of the polynomial kernels in closed form, A = C^T Kbar C*
-        out_a = np.zeros((*shape, slots, slots), dtype=complex)
-        if ss.any():
-            p = np.flatnonzero(ss)
-            even = np.arange(0, n_j, 2)
-            avg = np.einsum("pjmk,jmk->mkp", ktau[p][:, even],
-                            kin.h[None] ** even[:, None, None] / (even + 1.0)[:, None, None])
-            kbar = _dense(avg, pos_s[a_idx[p]], pos_s[b_idx[p]], s_set.size, s_set.size)
-            out_a = np.swapaxes(c_s, -1, -2) @ np.conj(_real_matmul(kbar, c_s))
-        out_b = np.zeros((*shape, slots), dtype=complex)
+        out_a = np.zeros((slots, slots, *shape), dtype=complex)
+        out_b = np.zeros((slots, *shape), dtype=complex)
         out_c = np.zeros(shape)
-        if not poles:
-            return np.moveaxis(out_a, (-2, -1), (0, 1)), np.moveaxis(out_b, -1, 0), out_c
-
-        # t- and u-channel parts: Gauss-Legendre in tau, fewer nodes when every pole is far
-        ratio = min(float(np.min(np.abs(al) / kin.h)) for al in poles.values())
-        n_g = 4 if ratio > 6.0 else 8 if ratio > 2.0 else 12
-        gl_x, gl_w = np.polynomial.legendre.leggauss(n_g)
-        x_pow = gl_x[None, :] ** np.arange(n_j)[:, None]             # (J, G)
-        p_st, p_tt = np.flatnonzero(st), np.flatnonzero(tt)
-        # ordered (s-side, t-side) entries of every s-t pair: (a, b), and (b, a) if a != b
-        ab = in_s[a_idx[p_st]] & in_t[b_idx[p_st]]
-        ba = in_s[b_idx[p_st]] & in_t[a_idx[p_st]] & (a_idx[p_st] != b_idx[p_st])
+        if poles:
+            # Gauss-Legendre in t, fewer nodes when every pole is far
+            ratio = min(float(np.min(np.abs(al) / kin.h)) for al in poles.values())
+            gl_x, gl_w = _gauss_legendre(4 if ratio > 6.0 else 8 if ratio > 2.0 else 12)
         for start in range(0, shape[0], CHUNK):
             sl = slice(start, start + CHUNK)
-            h = kin.h[sl]
+            kt = self._kernels_in_t(kin.s[sl], sl, plan.keep)          # (P', J, m, K)
+            n_j = kt.shape[1]
+            t_c, h = kin.t_c[sl], kin.h[sl]
+            if plan.ss.size:
+                # <t^j> over the range t_c +- h
+                t_mean = np.stack([sum(comb(j, i) * t_c ** (j - i) * h**i / (i + 1.0)
+                                       for i in range(0, j + 1, 2)) for j in range(n_j)])
+                avg = np.einsum("pjmk,jmk->pmk", kt[plan.ss], t_mean) * plan.ss_weight
+                ca, cb = c_s[plan.ss_a, :, sl], np.conj(c_s[plan.ss_b, :, sl])
+                x = np.einsum("pmk,prmk,pqmk->rqmk", avg, ca, cb)
+                out_a[:, :, sl] = x + np.conj(np.swapaxes(x, 0, 1))
+            if not poles:
+                continue
             tau = h[..., None] * gl_x                                  # (m, K, G)
             inv = {key: 1.0 / (tau - alpha[sl][..., None]) for key, alpha in poles.items()}
-            e_t = np.zeros((*tau.shape, t_set.size), dtype=complex)
-            for a, lst in t_terms.items():
-                for key, v in lst:
-                    e_t[..., pos_t[a]] += v[sl][..., None] * inv[key]
-            hp = h[None, None] ** np.arange(n_j)[None, :, None, None]
-            kg_st = np.moveaxis((np.moveaxis(ktau[p_st][:, :, sl] * hp, 1, -1) @ x_pow), 0, -1)
-            kg_tt = np.moveaxis((np.moveaxis(ktau[p_tt][:, :, sl] * hp, 1, -1) @ x_pow), 0, -1)
-            k_tt = _dense(kg_tt, pos_t[a_idx[p_tt]], pos_t[b_idx[p_tt]], t_set.size,
-                          t_set.size)                                  # (m, K, G, T, T)
-            e_c = np.conj(e_t)[..., None]
-            y = _real_matmul(k_tt, e_c)[..., 0]
-            out_c[sl] = np.real(np.einsum("g,mkgt,mkgt->mk", 0.5 * gl_w, e_t, y))
-            if p_st.size:
-                a_st, b_st = a_idx[p_st], b_idx[p_st]
-                k_st = (_dense(kg_st[..., ab], pos_s[a_st[ab]], pos_t[b_st[ab]], s_set.size,
-                               t_set.size, symmetric=False)
-                        + _dense(kg_st[..., ba], pos_s[b_st[ba]], pos_t[a_st[ba]],
-                                 s_set.size, t_set.size, symmetric=False))
-                z = _real_matmul(k_st, e_c)[..., 0]                   # (m, K, G, S_s)
-                zbar = np.einsum("g,mkgs->mks", 0.5 * gl_w, z)
-                out_b[sl] = np.einsum("mks,mksr->mkr", zbar, c_s[sl])
-        return np.moveaxis(out_a, (-2, -1), (0, 1)), np.moveaxis(out_b, -1, 0), out_c
+            e_t = np.zeros((len(t_terms), *tau.shape), dtype=complex)  # (T, m, K, G)
+            for k, a in enumerate(plan.t_set):
+                for key, v in t_terms[a]:
+                    e_t[k] += v[sl, None, None] * inv[key]
+            t_g = t_c[..., None] + tau
+            moment_w = 0.5 * gl_w * t_g ** np.arange(n_j)[:, None, None, None]  # (J, m, K, G)
+            if plan.tt.size:
+                e_a, e_b = e_t[plan.tt_a], e_t[plan.tt_b]
+                re_ab = e_a.real * e_b.real + e_a.imag * e_b.imag     # (P_tt, m, K, G)
+                kg = np.einsum("pjmk,jmkg->pmkg", kt[plan.tt] * plan.tt_mult, moment_w)
+                out_c[sl] = np.einsum("pmkg,pmkg->mk", kg, re_ab)
+            if plan.st.size:
+                moments = np.einsum("jmkg,tmkg->tjmk", moment_w, np.conj(e_t))  # (T, J, m, K)
+                z = np.einsum("pjmk,pjmk->pmk", kt[plan.st], moments[plan.st_t])
+                zbar = np.einsum("sp,pmk->smk", plan.st_select, z)
+                out_b[:, sl] = np.einsum("smk,srmk->rmk", zbar, c_s[:, :, sl])
+        return out_a, out_b, out_c
 
 
-def _real_matmul(real: np.ndarray, cplx: np.ndarray) -> np.ndarray:
-    """real @ cplx for a real matrix stack: one product with the real and imaginary parts
-    as columns side by side (several times faster than two products)."""
-    n = cplx.shape[-1]
-    both = real @ np.concatenate([cplx.real, cplx.imag], axis=-1)
-    return both[..., :n] + 1j * both[..., n:]
+@dataclass(frozen=True)
+class _Plan:
+    """Index arrays of the pairs of a class between structures with s-type terms
+    (``s_set``) and t-type terms (``t_set``); pair indices count the ``keep`` pairs."""
+
+    s_set: np.ndarray
+    t_set: np.ndarray
+    keep: np.ndarray
+    ss: np.ndarray            # s-s pairs, their positions in s_set and weight 1/2 if a == b
+    ss_a: np.ndarray
+    ss_b: np.ndarray
+    ss_weight: np.ndarray
+    st: np.ndarray            # ordered (s-type, t-type) entries of the s-t pairs
+    st_t: np.ndarray
+    st_select: np.ndarray     # (S_s, entries): 1 where the entry's s-type structure is
+    tt: np.ndarray            # t-t pairs, positions in t_set and multiplicity 2 if a != b
+    tt_a: np.ndarray
+    tt_b: np.ndarray
+    tt_mult: np.ndarray
 
 
-def _dense(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int,
-           symmetric: bool = True) -> np.ndarray:
-    """Matrices (..., n_rows, n_cols) with ``values`` (..., P) at (rows, cols), and at
-    (cols, rows) too if ``symmetric`` (a kernel pair a < b stands for both orders)."""
-    out = np.zeros((*values.shape[:-1], n_rows, n_cols))
-    out[..., rows, cols] = values
-    if symmetric:
-        out[..., cols, rows] = values
-    return out
+@cache
+def _structure_index(kclass: KernelClass) -> dict[str, int]:
+    return {n: k for k, n in enumerate(kclass.structures)}
+
+
+@cache
+def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.polynomial.legendre.leggauss(n)
+
+
+@cache
+def _plan(kclass: KernelClass, s_set: tuple[int, ...], t_set: tuple[int, ...]) -> _Plan:
+    n_s = len(kclass.structures)
+    pos_s, pos_t = np.full(n_s, -1), np.full(n_s, -1)
+    pos_s[list(s_set)] = np.arange(len(s_set))
+    pos_t[list(t_set)] = np.arange(len(t_set))
+    pairs = np.array(kclass.pairs).reshape(-1, 2)
+    a, b = pairs[:, 0], pairs[:, 1]
+    in_s, in_t = pos_s >= 0, pos_t >= 0
+    ss = in_s[a] & in_s[b]
+    ab = in_s[a] & in_t[b]                   # (a, b) is an (s, t) entry
+    ba = in_s[b] & in_t[a] & (a != b)        # (b, a) is one too
+    tt = in_t[a] & in_t[b]
+    keep = np.flatnonzero(ss | ab | ba | tt)
+    a, b = a[keep], b[keep]
+    ss, ab, ba, tt = ss[keep], ab[keep], ba[keep], tt[keep]
+    st = np.r_[np.flatnonzero(ab), np.flatnonzero(ba)]
+    st_s = np.r_[pos_s[a[ab]], pos_s[b[ba]]]
+    st_t = np.r_[pos_t[b[ab]], pos_t[a[ba]]]
+    select = (np.arange(len(s_set))[:, None] == st_s[None, :]).astype(float)
+    p_ss, p_tt = np.flatnonzero(ss), np.flatnonzero(tt)
+    return _Plan(
+        s_set=np.array(s_set, dtype=int), t_set=np.array(t_set, dtype=int), keep=keep,
+        ss=p_ss, ss_a=pos_s[a[p_ss]], ss_b=pos_s[b[p_ss]],
+        ss_weight=np.where(a[p_ss] == b[p_ss], 0.5, 1.0)[:, None, None],
+        st=st, st_t=st_t, st_select=select,
+        tt=p_tt, tt_a=pos_t[a[p_tt]], tt_b=pos_t[b[p_tt]],
+        tt_mult=np.where(a[p_tt] == b[p_tt], 1.0, 2.0)[:, None, None, None])
+
+
+def _pole(kin: _Kinematics, term: Term) -> np.ndarray:
+    """alpha (m, K) [GeV^2]: the pole of a t- or u-channel term at tau = t - t_c = alpha;
+    an exchange that can go on shell has it held NEAR_LIMIT half-widths off the range."""
+    m2 = term.mass[:, None] ** 2
+    alpha = (m2 - kin.t_c if term.channel == "t" else kin.sum_m2 - kin.s - m2 - kin.t_c)
+    limit = NEAR_LIMIT * kin.h
+    return np.where(np.abs(alpha) < limit, np.where(alpha >= 0, limit, -limit), alpha)
 
 
 def _barycentric(nodes: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -337,21 +372,6 @@ def _barycentric(nodes: np.ndarray, y: np.ndarray) -> np.ndarray:
     out = terms / terms.sum(axis=-1, keepdims=True)
     hit = exact.any(axis=-1)
     return np.where(hit[..., None], exact.astype(float), out)
-
-
-def _shift(kt: np.ndarray, t_c: np.ndarray) -> np.ndarray:
-    """Coefficients in tau = t - t_c from those in t (axis 1 is the power)."""
-    from math import comb
-
-    n = kt.shape[1]
-    out = np.zeros_like(kt)
-    powers = [np.ones_like(t_c)]
-    for _ in range(1, n):
-        powers.append(powers[-1] * t_c)
-    for j in range(n):
-        for k in range(j, n):
-            out[:, j] += comb(k, j) * powers[k - j] * kt[:, k]
-    return out
 
 
 def stack(processes: list[Process]) -> Process:
