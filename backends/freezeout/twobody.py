@@ -107,7 +107,7 @@ class Process:
         if not usable.any():
             return out
         rows = np.flatnonzero(usable)
-        sub = self._rows(rows)
+        sub = self if rows.size == s.shape[0] else self._rows(rows)
         lo, hi = lo[rows], hi[rows]
         y_c = 0.5 * (1.0 - np.cos(np.pi * (np.arange(n_coarse) + 0.5) / n_coarse))
         e_c = lo[:, None] + (hi - lo)[:, None] * y_c[None, :] ** 2
@@ -379,6 +379,7 @@ def stack(processes: list[Process]) -> Process:
     class and the same terms in the same order, e.g. one final state per flavour):
     evaluated at s tiled alike, its result reshapes to (len(processes), n, K)."""
     first = processes[0]
+    shape = np.shape(first.masses[0])
     shared: dict[tuple, np.ndarray] = {}
 
     def cat(arrays):
@@ -386,9 +387,9 @@ def stack(processes: list[Process]) -> Process:
             return None
         key = tuple(id(a) for a in arrays)
         if key not in shared:
-            shared[key] = np.concatenate([np.broadcast_to(np.asarray(a),
-                                                          np.shape(processes[0].masses[0]))
-                                          for a in arrays])
+            shared[key] = np.concatenate([
+                a if isinstance(a, np.ndarray) and a.shape == shape
+                else np.broadcast_to(np.asarray(a), shape) for a in arrays])
         return shared[key]
 
     terms = []

@@ -23,6 +23,8 @@ Channel shares are the shares of the annihilation after freeze-out (which sets 1
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from backends.nmssm_labels import LABELS
@@ -36,6 +38,7 @@ _HIGGS = ("h1", "h2", "h3", "a1", "a2", "H+", "H-")
 _QUARKS = ("u", "d", "s", "c", "b", "t")
 
 
+@cache
 def final_group(final: str) -> str:
     """The final-state group of a channel's final state ('W+ W-' -> 'WW')."""
     a, b = final.split()
@@ -67,6 +70,7 @@ def final_group(final: str) -> str:
     return "leptons"
 
 
+@cache
 def initial_group(initial: str) -> str:
     """The initial-state group of 'chi1 chi2+' and the like."""
     a, b = initial.split()
@@ -76,6 +80,7 @@ def initial_group(initial: str) -> str:
     return "charginos" if all(charged) else "neutralino_chargino"
 
 
+@cache
 def micromegas_label(channel: str) -> str | None:
     """'chi1 cha1+ -> u d~' -> 'cha1+ chi1 -> u d~' (the order micrOMEGAs prints); a chi-
     channel maps to its CP conjugate's label (None: it is counted there)."""
@@ -165,11 +170,17 @@ def channel_shares(channels: list[str], fraction: np.ndarray, cut: float
 def channel_groups(channels: list[str], fraction: np.ndarray) -> dict[str, np.ndarray]:
     """Shares summed by initial-state group and by final-state group."""
     frac = np.nan_to_num(fraction)
-    initial = np.array([initial_group(c.split(" -> ")[0]) for c in channels])
-    final = np.array([final_group(c.split(" -> ")[1]) for c in channels])
+    initial, final = _group_columns(tuple(channels))
     out = {f"initial/{g}": frac[:, initial == g].sum(axis=1) for g in INITIAL_GROUPS}
     out.update({f"final/{g}": frac[:, final == g].sum(axis=1) for g in FINAL_GROUPS})
     return out
+
+
+@cache
+def _group_columns(channels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The initial- and final-state group of every channel (fixed per channel list)."""
+    return (np.array([initial_group(c.split(" -> ")[0]) for c in channels]),
+            np.array([final_group(c.split(" -> ")[1]) for c in channels]))
 
 
 @provider("omega_h2", vectorised=True, name="nmssm_builtin_omega_h2", labels=LABELS["omega_h2"])
