@@ -121,21 +121,29 @@ def energy_nodes(threshold: np.ndarray, eps_max: np.ndarray, eps0: np.ndarray,
 
 
 def _invert(target, y_max, eps0, u_of, du_dy, iterations: int = 60):
-    """Solve u(y) = target for y in [0, y_max] (u increasing): Newton kept inside a bracket."""
+    """Solve u(y) = target for y in [0, y_max] (u increasing): Newton kept inside a bracket,
+    bisecting where a step leaves it or does not halve the step before last (Newton can
+    cycle around the steep step of a narrow resonance)."""
     lo = np.zeros_like(target)
     hi = np.broadcast_to(y_max[:, None], target.shape).copy()
     # first guess: the inverse of the map without resonances, rescaled to the full range
     u_top = u_of(y_max[:, None], _eps_of_y(y_max, eps0)[:, None])
     y = np.clip(target * (y_max[:, None] / u_top), 0.0, hi)
+    tolerance = 1e-13 * max(1.0, float(np.max(y_max)))
+    dy_old = dy = hi - lo
     for _ in range(iterations):
         eps = _eps_of_y(y, eps0[:, None])
         g = u_of(y, eps) - target
         lo = np.where(g <= 0, y, lo)
         hi = np.where(g > 0, y, hi)
         step = y - g / du_dy(y, eps)
-        bad = ~((step > lo) & (step < hi))
-        new = np.where(bad, 0.5 * (lo + hi), step)
-        if np.max(np.abs(new - y)) < 1e-13 * max(1.0, float(np.max(y_max))):
+        # a Newton step below the tolerance is converged (y itself is an end of the
+        # bracket then, and bisecting would move it away again)
+        newton = (((step > lo) & (step < hi) & (2.0 * np.abs(step - y) <= np.abs(dy_old)))
+                  | (np.abs(step - y) < tolerance))
+        new = np.where(newton, step, 0.5 * (lo + hi))
+        dy_old, dy = dy, new - y
+        if np.max(np.abs(dy)) < tolerance:
             y = new
             break
         y = new
