@@ -47,14 +47,17 @@ def equilibrium_yield(x: np.ndarray, m_ref: np.ndarray, masses: np.ndarray,
     from scipy.special import kve
 
     t = m_ref[:, None] / x[None, :]
+    # only the species with degrees of freedom (those without add zeros)
+    keep = np.flatnonzero(np.any(dofs != 0, axis=0))
+    masses, dofs = masses[:, keep], dofs[:, keep]
     z = masses[:, None, :] / t[..., None]
     scale = np.exp(-z)  # K_nu(z) = kve(nu, z) e^-z
-    k2 = dofs[:, None, :] * z**2 * kve(2, z) * scale
-    k1 = dofs[:, None, :] * z**2 * kve(1, z) * scale
-    y_eq = 45.0 / (4 * np.pi**4 * dof.h_eff(t)) * k2.sum(axis=-1)
+    k2 = (dofs[:, None, :] * z**2 * kve(2, z) * scale).sum(axis=-1)
+    k1z = (dofs[:, None, :] * z**3 * kve(1, z) * scale).sum(axis=-1)
+    y_eq = 45.0 / (4 * np.pi**4 * dof.h_eff(t)) * k2
     # d(z^2 K2)/dz = -z^2 K1, dz/d ln x = z; h_eff(T) with d ln T = -d ln x
     with np.errstate(invalid="ignore", divide="ignore"):
-        slope = -np.sum(k1 * z, axis=-1) / k2.sum(axis=-1) + dof.dlnh_dlnt(t)
+        slope = -k1z / k2 + dof.dlnh_dlnt(t)
     return y_eq, np.where(np.isfinite(slope), slope, -x[None, :])
 
 

@@ -254,6 +254,14 @@ class Process:
             # Gauss-Legendre in t, fewer nodes when every pole is far
             ratio = min(float(np.min(np.abs(al) / kin.h)) for al in poles.values())
             gl_x, gl_w = _gauss_legendre(4 if ratio > 6.0 else 8 if ratio > 2.0 else 12)
+            # e_a = sum_k coupling_ak / (tau - alpha_k): the couplings of the t-type
+            # structures to the poles (m, 2T, poles), real parts above imaginary ones
+            n_t, pole_index = len(t_terms), {key: k for k, key in enumerate(poles)}
+            coupling = np.zeros((shape[0], n_t, len(poles)), dtype=complex)
+            for k, a in enumerate(plan.t_set):
+                for key, v in t_terms[a]:
+                    coupling[:, k, pole_index[key]] += v
+            coupling = np.concatenate([coupling.real, coupling.imag], axis=1)
         for start in range(0, shape[0], CHUNK):
             sl = slice(start, start + CHUNK)
             kt = self._kernels_in_t(kin.s[sl], sl, plan.keep)          # (P', J, m, K)
@@ -270,22 +278,34 @@ class Process:
             if not poles:
                 continue
             tau = h[..., None] * gl_x                                  # (m, K, G)
-            inv = {key: 1.0 / (tau - alpha[sl][..., None]) for key, alpha in poles.items()}
-            e_t = np.zeros((len(t_terms), *tau.shape), dtype=complex)  # (T, m, K, G)
-            for k, a in enumerate(plan.t_set):
-                for key, v in t_terms[a]:
-                    e_t[k] += v[sl, None, None] * inv[key]
+            m_c = tau.shape[0]
+            inv = np.stack([1.0 / (tau - alpha[sl][..., None]) for alpha in poles.values()],
+                           axis=1)                                     # (m, poles, K, G)
             t_g = t_c[..., None] + tau
-            moment_w = 0.5 * gl_w * t_g ** np.arange(n_j)[:, None, None, None]  # (J, m, K, G)
+            moment_w = np.empty((n_j, *t_g.shape))                     # (J, m, K, G)
+            moment_w[0] = 0.5 * gl_w
+            for j in range(1, n_j):
+                np.multiply(moment_w[j - 1], t_g, out=moment_w[j])
             if plan.tt.size:
-                e_a, e_b = e_t[plan.tt_a], e_t[plan.tt_b]
-                re_ab = e_a.real * e_b.real + e_a.imag * e_b.imag     # (P_tt, m, K, G)
+                e_ri = coupling[sl] @ inv.reshape(m_c, len(poles), -1)
+                e_ri = np.moveaxis(e_ri.reshape(m_c, 2 * n_t, *tau.shape[1:]), 0, 1)
+                e_r, e_i = e_ri[:n_t], e_ri[n_t:]                      # (T, m, K, G)
+                re_ab = e_r[plan.tt_a] * e_r[plan.tt_b]                 # (P_tt, m, K, G)
+                re_ab += e_i[plan.tt_a] * e_i[plan.tt_b]
                 kg = np.einsum("pjmk,jmkg->pmkg", kt[plan.tt] * plan.tt_mult, moment_w)
                 out_c[sl] = np.einsum("pmkg,pmkg->mk", kg, re_ab)
             if plan.st.size:
-                moments = np.einsum("jmkg,tmkg->tjmk", moment_w, np.conj(e_t))  # (T, J, m, K)
-                z = np.einsum("pjmk,pjmk->pmk", kt[plan.st], moments[plan.st_t])
-                zbar = np.einsum("sp,pmk->smk", plan.st_select, z)
+                # <t^j e_a^*> = sum_k coupling_ak^* <t^j / (tau - alpha_k)>
+                q = np.einsum("jmkg,mpkg->mpjk", moment_w, inv)
+                mom = (coupling[sl] @ q.reshape(m_c, len(poles), -1)).reshape(
+                    m_c, 2, n_t, n_j, tau.shape[1])
+                mom = np.ascontiguousarray(mom.transpose(1, 2, 3, 0, 4))  # (2, T, J, m, K)
+                k_st = kt[plan.st]
+                z = np.stack([np.einsum("pjmk,pjmk->pmk", k_st, part[plan.st_t])
+                              for part in mom])                         # (2, P_st, m, K)
+                # the sum over the entries of each s-type structure
+                zbar = plan.st_select @ z.reshape(2, z.shape[1], -1)
+                zbar = (zbar[0] - 1j * zbar[1]).reshape(-1, *z.shape[2:])
                 out_b[:, sl] = np.einsum("smk,srmk->rmk", zbar, c_s[:, :, sl])
         return out_a, out_b, out_c
 
