@@ -7,7 +7,8 @@ Times ``nmssm_builtin_freeze_out`` (species, cross sections, thermal average, Bo
 equation) on the built-in spectra of the oracle's seed-region inputs, once over batches
 of ``--batch`` points and once point by point for the first ``--loop`` points, in the
 same run; prints points per CPU second (one core's rate, whatever else runs) and per wall
-second of both, and their ratio. The Higgs widths come from
+second of both, and their ratio (BLAS threads set to 1 unless the environment sets them:
+idle BLAS threads would count as CPU time). The Higgs widths come from
 ``--widths`` (idx, width_h1 .. width_hc) or are nominal (4 MeV for h1, 0.1 GeV for h2
 and a1, 1 GeV for the heavier states; they change the work only through which
 resonances fall in the energy range).
@@ -16,11 +17,15 @@ resonances fall in the energy range).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
