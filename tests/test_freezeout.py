@@ -79,6 +79,24 @@ def test_thermal_average_across_a_breit_wigner(mass, width, x):
     assert _node_average(bw, x, m, (mass, width)) == pytest.approx(direct, rel=1e-3)
 
 
+def test_energy_nodes_beside_a_narrow_resonance_among_others():
+    # a neutralino pair 2.7 GeV below a narrow pseudoscalar (Gamma = 0.1 GeV) with five
+    # more bosons listed (inputs of a seed-region point): the nodes must follow the map
+    # (increasing energies) and integrate 1 and the resonance's Breit-Wigner, whose
+    # integral is elementary (atan)
+    threshold, reach, eps0 = 412.70617576020095, 206.35308788010047, 0.005158827197002512
+    mass = np.array([[91.187, 114.566, 648.654, 780.536, 415.37437406400550, 774.049]])
+    width = np.array([[2.4955, 0.004, 0.1, 1.0, 0.1, 1.0]])
+    nodes = thermal.energy_nodes(np.array([threshold]), np.array([reach]), np.array([eps0]),
+                                 mass, width)
+    assert np.all(np.diff(nodes.energy) > 0)
+    assert nodes.weight.sum() == pytest.approx(reach, rel=1e-5)
+    m, half = mass[0, 4], width[0, 4] / 2
+    exact = (np.arctan((threshold + reach - m) / half) - np.arctan((threshold - m) / half)) / half
+    bw = 1.0 / ((nodes.energy - m) ** 2 + half**2)
+    assert (nodes.weight * bw).sum() == pytest.approx(exact, rel=1e-3)
+
+
 def _constant_sigma_v(mass, sigma0):
     """sigma with sigma * v_cm = sigma0 (v_cm = 4 p / sqrt(s), equal masses)."""
     def cross_section(idx, e):
