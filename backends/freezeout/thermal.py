@@ -97,16 +97,21 @@ def energy_nodes(threshold: np.ndarray, eps_max: np.ndarray, eps0: np.ndarray,
     thermal_nodes = np.maximum(n_nodes - count * nodes_per_resonance, n_nodes // 2)
     share = np.where(count > 0, (n_nodes - thermal_nodes) / np.maximum(count, 1), 0.0)
     w_res = np.where(inside, (share / thermal_nodes * y_max / np.pi)[:, None], 0.0)
+    # resonances inside the range nowhere add nothing (w_res = 0)
+    used = inside.any(axis=0)
+    eps_r, gamma, w_res = eps_r[:, used], gamma[:, used], w_res[:, used]
+    a0 = np.arctan(-eps_r / gamma)
 
-    def u_of(y, eps):
-        a = np.arctan((eps[..., None] - eps_r[:, None, :]) / gamma[:, None, :])
-        a0 = np.arctan(-eps_r / gamma)[:, None, :]
-        return y + np.sum(w_res[:, None, :] * (a - a0), axis=-1)
+    def u_of(y, eps, rows=slice(None)):
+        """u at y (rows of the points ``rows``), eps = eps(y)."""
+        a = np.arctan((eps[..., None] - eps_r[rows, None, :]) / gamma[rows, None, :])
+        return y + np.sum(w_res[rows, None, :] * (a - a0[rows, None, :]), axis=-1)
 
-    def du_dy(y, eps):
-        lor = gamma[:, None, :] / ((eps[..., None] - eps_r[:, None, :]) ** 2
-                                   + gamma[:, None, :] ** 2)
-        return 1.0 + np.sum(w_res[:, None, :] * lor, axis=-1) * _deps_dy(y, eps0[:, None])
+    def du_dy(y, eps, rows=slice(None)):
+        g = gamma[rows, None, :]
+        lor = g / ((eps[..., None] - eps_r[rows, None, :]) ** 2 + g**2)
+        return 1.0 + (np.sum(w_res[rows, None, :] * lor, axis=-1)
+                      * _deps_dy(y, eps0[rows, None]))
 
     u_max = u_of(y_max[:, None], eps_max[:, None])[:, 0]
     t, wt = _gauss_panels(n_nodes)
@@ -123,7 +128,8 @@ def energy_nodes(threshold: np.ndarray, eps_max: np.ndarray, eps0: np.ndarray,
 def _invert(target, y_max, eps0, u_of, du_dy, iterations: int = 60):
     """Solve u(y) = target for y in [0, y_max] (u increasing): Newton kept inside a bracket,
     bisecting where a step leaves it or does not halve the step before last (Newton can
-    cycle around the steep step of a narrow resonance)."""
+    cycle around the steep step of a narrow resonance). ``u_of`` and ``du_dy`` take
+    (y, eps(y), rows); each point stops once all its nodes have converged."""
     lo = np.zeros_like(target)
     hi = np.broadcast_to(y_max[:, None], target.shape).copy()
     # first guess: the inverse of the map without resonances, rescaled to the full range
@@ -131,22 +137,25 @@ def _invert(target, y_max, eps0, u_of, du_dy, iterations: int = 60):
     y = np.clip(target * (y_max[:, None] / u_top), 0.0, hi)
     tolerance = 1e-13 * max(1.0, float(np.max(y_max)))
     dy_old = dy = hi - lo
+    rows = np.arange(target.shape[0])
     for _ in range(iterations):
-        eps = _eps_of_y(y, eps0[:, None])
-        g = u_of(y, eps) - target
-        lo = np.where(g <= 0, y, lo)
-        hi = np.where(g > 0, y, hi)
-        step = y - g / du_dy(y, eps)
+        y_r, lo_r, hi_r = y[rows], lo[rows], hi[rows]
+        eps = _eps_of_y(y_r, eps0[rows, None])
+        g = u_of(y_r, eps, rows) - target[rows]
+        lo_r = np.where(g <= 0, y_r, lo_r)
+        hi_r = np.where(g > 0, y_r, hi_r)
+        step = y_r - g / du_dy(y_r, eps, rows)
         # a Newton step below the tolerance is converged (y itself is an end of the
         # bracket then, and bisecting would move it away again)
-        newton = (((step > lo) & (step < hi) & (2.0 * np.abs(step - y) <= np.abs(dy_old)))
-                  | (np.abs(step - y) < tolerance))
-        new = np.where(newton, step, 0.5 * (lo + hi))
-        dy_old, dy = dy, new - y
-        if np.max(np.abs(dy)) < tolerance:
-            y = new
+        newton = (((step > lo_r) & (step < hi_r) & (2.0 * np.abs(step - y_r) <= np.abs(dy_old)))
+                  | (np.abs(step - y_r) < tolerance))
+        new = np.where(newton, step, 0.5 * (lo_r + hi_r))
+        dy_old, dy = dy, new - y_r
+        y[rows], lo[rows], hi[rows] = new, lo_r, hi_r
+        going = np.max(np.abs(dy), axis=1) >= tolerance
+        if not going.any():
             break
-        y = new
+        rows, dy_old, dy = rows[going], dy_old[going], dy[going]
     return y
 
 

@@ -386,7 +386,7 @@ def _barycentric(nodes: np.ndarray, y: np.ndarray) -> np.ndarray:
     kc = nodes.size
     w = (-1.0) ** np.arange(kc) * np.sin(np.pi * (np.arange(kc) + 0.5) / kc)
     diff = y[..., None] - nodes
-    exact = np.isclose(diff, 0.0, atol=1e-14)
+    exact = np.abs(diff) <= 1e-14
     diff = np.where(exact, 1.0, diff)
     terms = w / diff
     out = terms / terms.sum(axis=-1, keepdims=True)
