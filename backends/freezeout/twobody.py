@@ -304,8 +304,9 @@ class Process:
                 z = np.stack([np.einsum("pjmk,pjmk->pmk", k_st, part[plan.st_t])
                               for part in mom])                         # (2, P_st, m, K)
                 # the sum over the entries of each s-type structure
-                zbar = plan.st_select @ z.reshape(2, z.shape[1], -1)
-                zbar = (zbar[0] - 1j * zbar[1]).reshape(-1, *z.shape[2:])
+                zbar = np.zeros((len(s_terms), *z.shape[2:]), dtype=complex)
+                sums = np.add.reduceat(z, plan.st_starts, axis=1)
+                zbar[plan.st_structures] = sums[0] - 1j * sums[1]
                 out_b[:, sl] = np.einsum("smk,srmk->rmk", zbar, c_s[:, :, sl])
         return out_a, out_b, out_c
 
@@ -324,7 +325,8 @@ class _Plan:
     ss_weight: np.ndarray
     st: np.ndarray            # ordered (s-type, t-type) entries of the s-t pairs
     st_t: np.ndarray
-    st_select: np.ndarray     # (S_s, entries): 1 where the entry's s-type structure is
+    st_starts: np.ndarray     # the entries, sorted by s-type structure, start a new one here
+    st_structures: np.ndarray  # that structure (position in s_set)
     tt: np.ndarray            # t-t pairs, positions in t_set and multiplicity 2 if a != b
     tt_a: np.ndarray
     tt_b: np.ndarray
@@ -360,13 +362,15 @@ def _plan(kclass: KernelClass, s_set: tuple[int, ...], t_set: tuple[int, ...]) -
     st = np.r_[np.flatnonzero(ab), np.flatnonzero(ba)]
     st_s = np.r_[pos_s[a[ab]], pos_s[b[ba]]]
     st_t = np.r_[pos_t[b[ab]], pos_t[a[ba]]]
-    select = (np.arange(len(s_set))[:, None] == st_s[None, :]).astype(float)
+    order = np.argsort(st_s, kind="stable")
+    st, st_s, st_t = st[order], st_s[order], st_t[order]
+    st_structures, st_starts = np.unique(st_s, return_index=True)
     p_ss, p_tt = np.flatnonzero(ss), np.flatnonzero(tt)
     return _Plan(
         s_set=np.array(s_set, dtype=int), t_set=np.array(t_set, dtype=int), keep=keep,
         ss=p_ss, ss_a=pos_s[a[p_ss]], ss_b=pos_s[b[p_ss]],
         ss_weight=np.where(a[p_ss] == b[p_ss], 0.5, 1.0)[:, None, None],
-        st=st, st_t=st_t, st_select=select,
+        st=st, st_t=st_t, st_starts=st_starts, st_structures=st_structures,
         tt=p_tt, tt_a=pos_t[a[p_tt]], tt_b=pos_t[b[p_tt]],
         tt_mult=np.where(a[p_tt] == b[p_tt], 1.0, 2.0)[:, None, None, None])
 
