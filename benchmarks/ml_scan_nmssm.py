@@ -4,6 +4,7 @@ likelihood: evaluations to map the 2 sigma region.
     python benchmarks/ml_scan_nmssm.py [--budget 6000] [--seed 1]
                                        [--methods ml_scan random dlscanner]
                                        [--reference-loglike LNL | --de-generations 60]
+                                       [--ml-variants uncertainty_weight=0 ...]
                                        [--dlscanner-python .venv-dlscanner/bin/python]
 
 The likelihood is the main job's, yaml/nmssm.yaml (twelve parameters in the seed scan's
@@ -13,18 +14,21 @@ evaluations (``--budget``), one method after the other in this process (one core
 - ``ml_scan``: the framework's ML-steered scan, the main job's settings (batches of 200)
   with ``max_evaluations`` = budget and a ``target_points`` it cannot reach, so that it
   spends the whole budget;
+- ``ml_scan*1``, ``ml_scan*2``, ...: the same with the options of ``--ml-variants``
+  (KEY=VALUE,...; by default ``uncertainty_weight=0``, and that with ``diversity=0``);
 - ``random``: prior draws;
 - ``dlscanner``: the seed scan's loop, the pip package ``dlscanner`` (numpy < 2 and
   TensorFlow, so in its own environment), its defaults (K = 100 points per round, 100 K
   candidates of which 10% from a VEGAS map, probability threshold 0.5, 10% prior draws,
-  class balancing, seed 42) except ``--dlscanner-epochs`` and ``--dlscanner-batch``
-  (epochs and minibatch of its retraining each round, for wall time; the network keeps
-  its weights between rounds). Its label is 1 in target, else 0, and its points are the
-  prior's unit cube (a uniform prior: the same sampling, inputs of order one for its
-  network). Every batch it asks for is evaluated by the real chain in this process: the
-  DLScanner process writes the points to a pipe and reads back ln L. When its first batch
-  holds no point in target it stops (its class balancing needs both classes); it is then
-  started again with the next seed, the evaluations spent before counted.
+  class balancing (which it does only with ``verbose=1``, so set), seed 42) except
+  ``--dlscanner-epochs`` and ``--dlscanner-batch`` (epochs and minibatch of its retraining
+  each round, for wall time; the network keeps its weights between rounds). Its label is
+  1 in target, else 0, and its points are the prior's unit cube (a uniform prior: the same
+  sampling, inputs of order one for its network). Every batch it asks for is evaluated by
+  the real chain in this process: the DLScanner process writes the points to a pipe and
+  reads back ln L. When its first batch holds no point in target it stops (its class
+  balancing needs both classes); it is then started again with the next seed, the
+  evaluations spent before counted.
 
 "In target": Delta chi^2 = 2 (ln L_ref - ln L) <= 21.35 (chi^2 quantile of 95.45% for 12
 parameters, `fit.ml.labels.delta_chi2_threshold`), ln L_ref fixed before the methods run,
