@@ -273,3 +273,25 @@ def test_two_ranks_write_every_point_on_rank_0(write_yaml, tmp_path):
     # MultiNest under MPI counts the points it looked at; the last few drawn in parallel
     # may never be looked at, but they were evaluated and are written
     assert attrs["n_like"] <= len(r) <= attrs["n_like"] + 0.02 * len(r)
+
+
+def test_snapshot_taken_at_multinest_first_save(tmp_path):
+    """The first snapshot follows MultiNest's first save at once (a kill right after it
+    must find one), later ones at most every ``interval`` seconds."""
+    from fit.samplers.multinest_sampler import SNAPSHOT_DONE, _restore_snapshot, _Snapshots
+
+    folder = tmp_path / "run-multinest"
+    folder.mkdir()
+    snapshots = _Snapshots(folder, interval=3600.0)
+    snapshots.update()                      # before the first save: nothing to copy
+    (folder / "mn-resume.dat").write_text("saved\n")
+    (folder / "mn-live.points").write_text("0.5 0.5\n")
+    snapshots.update()
+    snapshot = tmp_path / "run-multinest-snapshot"
+    assert (snapshot / SNAPSHOT_DONE).exists()
+    assert (snapshot / "mn-live.points").read_text() == "0.5 0.5\n"
+    (folder / "mn-resume.dat").write_text("cut")   # a kill in the middle of a later save
+    (folder / "mn-live.points").unlink()
+    _restore_snapshot(folder)
+    assert (folder / "mn-resume.dat").read_text() == "saved\n"
+    assert (folder / "mn-live.points").exists() and not (folder / SNAPSHOT_DONE).exists()

@@ -344,7 +344,8 @@ def _snapshots(folder: Path) -> tuple[Path, Path]:
 @dataclass
 class _Snapshots:
     """Copies of MultiNest's resume files, taken (rank 0, from the likelihood) when
-    ``resume.dat`` changed, at most every ``interval`` seconds."""
+    ``resume.dat`` changed, at most every ``interval`` seconds; the first as soon as
+    MultiNest saved, so that a kill after its first save always finds one."""
 
     folder: Path
     interval: float = 1.0
@@ -355,11 +356,11 @@ class _Snapshots:
         now = time.monotonic()
         if now - self._checked < self.interval:
             return
-        self._checked = now
         try:
             stamp = (self.folder / "mn-resume.dat").stat().st_mtime_ns
         except FileNotFoundError:
-            return
+            return  # looked for on every call until MultiNest's first save
+        self._checked = now
         if stamp != self._stamp:
             self._stamp = stamp
             self.take()
