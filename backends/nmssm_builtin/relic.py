@@ -15,7 +15,7 @@ Channel shares are the shares of the annihilation after freeze-out (which sets 1
   conjugates counted in the chi+ label);
 - ``omega_channel_groups``: fixed keys, each family summing to one: by initial state
   ``initial/<group>`` (``chi1_chi1``, ``neutralinos``, ``neutralino_chargino``,
-  ``charginos``) and by final state ``final/<group>`` (``WW``, ``ZZ``, ``WZ`` (W Z,
+  ``charginos``, ``sleptons``) and by final state ``final/<group>`` (``WW``, ``ZZ``, ``WZ`` (W Z,
   W gamma), ``Zgamma`` (Z gamma, gamma gamma), ``Vh`` (a gauge and a Higgs boson), ``hh``
   (two Higgs bosons), ``tt``, ``tb``, ``bb``, ``quarks`` (other quarks), ``leptons``
   (charged leptons, nu l), ``neutrinos``).
@@ -33,7 +33,8 @@ from fit import PartlyInvalid, provider
 #: final-state groups of ``omega_channel_groups``
 FINAL_GROUPS = ("WW", "ZZ", "WZ", "Zgamma", "Vh", "hh", "tt", "tb", "bb", "quarks",
                 "leptons", "neutrinos")
-INITIAL_GROUPS = ("chi1_chi1", "neutralinos", "neutralino_chargino", "charginos")
+INITIAL_GROUPS = ("chi1_chi1", "neutralinos", "neutralino_chargino", "charginos",
+                  "sleptons")
 _HIGGS = ("h1", "h2", "h3", "a1", "a2", "H+", "H-")
 _QUARKS = ("u", "d", "s", "c", "b", "t")
 
@@ -72,8 +73,10 @@ def final_group(final: str) -> str:
 
 @cache
 def initial_group(initial: str) -> str:
-    """The initial-state group of 'chi1 chi2+' and the like."""
+    """The initial-state group of 'chi1 chi2+', '~nu_e ~nu_e*' and the like."""
     a, b = initial.split()
+    if a.startswith("~") or b.startswith("~"):
+        return "sleptons"
     charged = [x[-1] in "+-" for x in (a, b)]
     if not any(charged):
         return "chi1_chi1" if a == b == "chi1" else "neutralinos"
