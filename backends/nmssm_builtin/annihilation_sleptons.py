@@ -157,7 +157,7 @@ def neutral_pair(inp: ai.Inputs, f: str, neutral: bool, k: int, q: int
     sfn, sfc = vx.sfermion_neutralino[key], vx.sfermion_chargino[key]
     own_fermion, partner_fermion = key, PARTNER[key]
 
-    def fermion_pair(fermion: str, kclass) -> Process:
+    def fermion_pair(fermion: str, kclass, exchange: bool) -> Process:
         mf = inp.mf[fermion]
         zf, qf = sm_vector(fermion)
         terms = dg.sf_s_vector(gauge.z[:, k, q], (zf.L, zf.R), mz, wz, m1, m2)
@@ -166,21 +166,28 @@ def neutral_pair(inp: ai.Inputs, f: str, neutral: bool, k: int, q: int
             terms += dg.sf_s_vector(gauge.photon[:, k, q], (qf, qf), zero, zero, m1, m2)
         terms += higgs(lambda a, c, mh, wh: dg.sf_s_scalar(
             c, ai._yukawa_even(inp, fermion, a), mh, wh))
-        on = 1.0 if fermion == own_fermion else 0.0
-        for i in range(5):
-            terms += dg.sf_t_fermion(ai._scaled(ai.natural(sfn, k, i), on),
-                                     ai.hc_scalar(ai.natural(sfn, q, i)), inp.mneu[:, i])
-        on = 1.0 if fermion == partner_fermion else 0.0
-        for j in range(2):
-            terms += dg.sf_t_fermion(ai._scaled(ai.natural(sfc, k, j), on),
-                                     ai.hc_scalar(ai.natural(sfc, q, j)), inp.mcha[:, j])
+        if exchange:
+            on = 1.0 if fermion == own_fermion else 0.0
+            for i in range(5):
+                terms += dg.sf_t_fermion(ai._scaled(ai.natural(sfn, k, i), on),
+                                         ai.hc_scalar(ai.natural(sfn, q, i)), inp.mneu[:, i])
+            on = 1.0 if fermion == partner_fermion else 0.0
+            for j in range(2):
+                terms += dg.sf_t_fermion(ai._scaled(ai.natural(sfc, k, j), on),
+                                         ai.hc_scalar(ai.natural(sfc, q, j)), inp.mcha[:, j])
         colour = 3.0 if fermion in ai.QUARKS else 1.0
         return Process(kclass, (m1, m2, mf, mf), terms, colour)
 
+    # one stack per kernel class and with or without the t channels (only the slepton's
+    # own lepton and its SU(2) partner have them)
+    exchanged = {own_fermion, partner_fermion}
     for group, kclass in ((ai.HEAVY, kn.SS_FF),
                           ([x for x in SPECIES if x not in ai.HEAVY], kn.SS_ff)):
-        out.append((tuple(" ".join(ai.FERMION_NAMES[x]) for x in group),
-                    stack([fermion_pair(x, kclass) for x in group])))
+        for exchange in (False, True):
+            members = [x for x in group if (x in exchanged) == exchange]
+            if members:
+                out.append((tuple(" ".join(ai.FERMION_NAMES[x]) for x in members),
+                            stack([fermion_pair(x, kclass, exchange) for x in members])))
     return out
 
 
@@ -220,19 +227,23 @@ def charged_current(inp: ai.Inputs, f: str, k: int) -> list[tuple[str | tuple, P
     def doublet(up: str, down: str, kclass) -> Process:
         terms = dg.sf_s_vector(a_w, (inp.const(w).astype(complex), zero.astype(complex)),
                                mw, ww, m1, m2)
-        on = 1.0 if (up, down) == lepton_pair else 0.0
-        for i in range(5):
-            terms += dg.sf_t_fermion(ai._scaled(ai.natural(sfn_nu, 0, i), on),
-                                     ai.hc_scalar(ai.natural(sfn_l, k, i)), inp.mneu[:, i])
+        if (up, down) == lepton_pair:
+            for i in range(5):
+                terms += dg.sf_t_fermion(ai.natural(sfn_nu, 0, i),
+                                         ai.hc_scalar(ai.natural(sfn_l, k, i)), inp.mneu[:, i])
         colour = 3.0 if up in ai.QUARKS else 1.0
         return Process(kclass, (m1, m2, inp.mf[up], inp.mf[down]), terms, colour)
 
     heavy = [d for d in ai.DOUBLETS if d[0] in ai.HEAVY or d[1] in ai.HEAVY]
     light = [d for d in ai.DOUBLETS if d not in heavy]
     for group, kclass in ((heavy, kn.SS_FF), (light, kn.SS_ff)):
-        out.append((tuple(f"{ai.FERMION_NAMES[u][0]} {ai.FERMION_NAMES[d][1]}"
-                          for u, d in group),
-                    stack([doublet(u, d, kclass) for u, d in group])))
+        # the lepton doublet of the flavour (neutralino exchange) in a process of its own
+        for members in ([d for d in group if d != lepton_pair],
+                        [d for d in group if d == lepton_pair]):
+            if members:
+                out.append((tuple(f"{ai.FERMION_NAMES[u][0]} {ai.FERMION_NAMES[d][1]}"
+                                  for u, d in members),
+                            stack([doublet(u, d, kclass) for u, d in members])))
     return out
 
 
