@@ -47,6 +47,12 @@ def equilibrium_yield(x: np.ndarray, m_ref: np.ndarray, masses: np.ndarray,
     from scipy.special import kve
 
     t = m_ref[:, None] / x[None, :]
+    # species of equal masses at every point (particle and antiparticle, ...) once
+    masses, column = np.unique(masses, axis=1, return_inverse=True)
+    merged = np.zeros(masses.shape)
+    for k, c in enumerate(np.ravel(column)):
+        merged[:, c] += dofs[:, k]
+    dofs = merged
     # only the (point, species) entries with degrees of freedom (the others add zeros),
     # summed per point: entries come point by point (row-major nonzero)
     rows, cols = np.nonzero(dofs)
