@@ -16,7 +16,8 @@ gauge couplings from the sleptons' quantum numbers, ``higgs_sfermion``,
   W+ W- (contact; s: gamma, Z, h_i; t or u: the SU(2) partner sleptons), Z Z (contact;
   s: h_i; t, u: same-flavour sleptons), Z gamma and gamma gamma (contact; t, u), f fbar
   for every SM fermion (s: gamma, Z, h_i; t: neutralinos into the slepton's own lepton,
-  charginos into its SU(2) partner);
+  charginos into its SU(2) partner); ~l_L ~l_R* of e and mu (no L-R mixing) only into
+  l- l+ and nu nubar through the t channels;
 - ~nu_f ~l_k* (and its CP conjugate ~l_k ~nu_f*): W+ Z, W+ gamma (contact; s: W; t, u:
   sleptons) and f fbar' for every doublet (s: W; t: neutralinos into nu_f l+).
 
@@ -39,7 +40,7 @@ from backends.freezeout.twobody import Process, stack
 
 from . import annihilation_inos as ai
 from . import sm_inputs as sm
-from .vertices import PARTNER, SPECIES, gauge_couplings, sm_vector
+from .vertices import MIXING, PARTNER, SPECIES, gauge_couplings, sm_vector
 
 FLAVOURS = ("e", "mu", "tau")
 SNEUTRINOS = {"e": "~nu_e", "mu": "~nu_mu", "tau": "~nu_tau"}
@@ -120,53 +121,59 @@ def neutral_pair(inp: ai.Inputs, f: str, neutral: bool, k: int, q: int
             terms += dg.sv_u_scalar(second[:, k, m], first[:, m, q], mass)
         return terms
 
-    # W+ W-
-    terms = dg.sv_contact(gauge.ww[:, k, q])
-    terms += dg.sv_s_vector(gauge.z[:, k, q], -g * cw, mz, wz, m1, m2)
-    if charged:
-        terms += dg.sv_s_vector(gauge.photon[:, k, q], -e, zero, zero, m1, m2)
-    terms += higgs(lambda a, c, mh, wh: dg.sv_s_scalar(c, g * sm.MW * vx.k_v[:, a], mh, wh))
-    w = -(g / math.sqrt(2.0))
-    partner = _key(f, not neutral)
-    partner_left = _mixing_left(inp, partner)
-    own_left = gauge.mixing_left
-    for m in range(inp.msf[partner].shape[1]):
-        mass = inp.msf[partner][:, m].copy()
-        b, c = w * own_left[:, k] * partner_left[:, m], w * partner_left[:, m] * own_left[:, q]
-        if neutral:   # the sneutrino emits the W+ and turns into a charged slepton
-            terms += dg.sv_t_scalar(b, c, mass)
-        else:         # the charged slepton emits the W- and turns into the sneutrino
-            terms += dg.sv_u_scalar(b, c, mass)
-    out.append(("W+ W-", Process(kn.SS_VV, (m1, m2, mw, mw), terms, 1.0)))
+    # L-R pairs of an unmixed flavour (e, mu) do not couple to the gauge bosons (and to
+    # the Higgs bosons only through m_l, neglected): their fermion exchange remains
+    couples = k == q or key in MIXING
+    if couples:
+        # W+ W-
+        terms = dg.sv_contact(gauge.ww[:, k, q])
+        terms += dg.sv_s_vector(gauge.z[:, k, q], -g * cw, mz, wz, m1, m2)
+        if charged:
+            terms += dg.sv_s_vector(gauge.photon[:, k, q], -e, zero, zero, m1, m2)
+        terms += higgs(lambda a, c, mh, wh: dg.sv_s_scalar(c, g * sm.MW * vx.k_v[:, a], mh, wh))
+        w = -(g / math.sqrt(2.0))
+        partner = _key(f, not neutral)
+        partner_left = _mixing_left(inp, partner)
+        own_left = gauge.mixing_left
+        for m in range(inp.msf[partner].shape[1]):
+            mass = inp.msf[partner][:, m].copy()
+            b, c = w * own_left[:, k] * partner_left[:, m], w * partner_left[:, m] * own_left[:, q]
+            if neutral:   # the sneutrino emits the W+ and turns into a charged slepton
+                terms += dg.sv_t_scalar(b, c, mass)
+            else:         # the charged slepton emits the W- and turns into the sneutrino
+                terms += dg.sv_u_scalar(b, c, mass)
+        out.append(("W+ W-", Process(kn.SS_VV, (m1, m2, mw, mw), terms, 1.0)))
 
-    # Z Z
-    terms = dg.sv_contact(gauge.zz[:, k, q])
-    terms += higgs(lambda a, c, mh, wh: dg.sv_s_scalar(c, hzz * vx.k_v[:, a], mh, wh))
-    terms += exchange(gauge.z, gauge.z)
-    out.append(("Z Z", Process(kn.SS_VV, (m1, m2, mz, mz), terms, 0.5)))
+        # Z Z
+        terms = dg.sv_contact(gauge.zz[:, k, q])
+        terms += higgs(lambda a, c, mh, wh: dg.sv_s_scalar(c, hzz * vx.k_v[:, a], mh, wh))
+        terms += exchange(gauge.z, gauge.z)
+        out.append(("Z Z", Process(kn.SS_VV, (m1, m2, mz, mz), terms, 0.5)))
 
-    if charged:
-        terms = dg.sv_contact(gauge.z_photon[:, k, q]) + exchange(gauge.z, gauge.photon)
-        out.append(("Z gamma", Process(kn.SS_VA, (m1, m2, mz, zero), terms, 1.0)))
-        if k == q:
-            terms = (dg.sv_contact(gauge.photon_photon[:, k, q])
-                     + exchange(gauge.photon, gauge.photon))
-            out.append(("gamma gamma", Process(kn.SS_AA, (m1, m2, zero, zero), terms, 0.5)))
+        if charged:
+            terms = dg.sv_contact(gauge.z_photon[:, k, q]) + exchange(gauge.z, gauge.photon)
+            out.append(("Z gamma", Process(kn.SS_VA, (m1, m2, mz, zero), terms, 1.0)))
+            if k == q:
+                terms = (dg.sv_contact(gauge.photon_photon[:, k, q])
+                         + exchange(gauge.photon, gauge.photon))
+                out.append(("gamma gamma", Process(kn.SS_AA, (m1, m2, zero, zero), terms, 0.5)))
 
     # f fbar
     sfn, sfc = vx.sfermion_neutralino[key], vx.sfermion_chargino[key]
     own_fermion, partner_fermion = key, PARTNER[key]
 
-    def fermion_pair(fermion: str, kclass, exchange: bool) -> Process:
+    def fermion_pair(fermion: str, kclass, with_exchange: bool) -> Process:
         mf = inp.mf[fermion]
         zf, qf = sm_vector(fermion)
-        terms = dg.sf_s_vector(gauge.z[:, k, q], (zf.L, zf.R), mz, wz, m1, m2)
-        if charged:
-            qf = inp.const(qf).astype(complex)
-            terms += dg.sf_s_vector(gauge.photon[:, k, q], (qf, qf), zero, zero, m1, m2)
-        terms += higgs(lambda a, c, mh, wh: dg.sf_s_scalar(
-            c, ai._yukawa_even(inp, fermion, a), mh, wh))
-        if exchange:
+        terms = []
+        if couples:
+            terms += dg.sf_s_vector(gauge.z[:, k, q], (zf.L, zf.R), mz, wz, m1, m2)
+            if charged:
+                qf = inp.const(qf).astype(complex)
+                terms += dg.sf_s_vector(gauge.photon[:, k, q], (qf, qf), zero, zero, m1, m2)
+            terms += higgs(lambda a, c, mh, wh: dg.sf_s_scalar(
+                c, ai._yukawa_even(inp, fermion, a), mh, wh))
+        if with_exchange:
             on = 1.0 if fermion == own_fermion else 0.0
             for i in range(5):
                 terms += dg.sf_t_fermion(ai._scaled(ai.natural(sfn, k, i), on),
@@ -183,11 +190,11 @@ def neutral_pair(inp: ai.Inputs, f: str, neutral: bool, k: int, q: int
     exchanged = {own_fermion, partner_fermion}
     for group, kclass in ((ai.HEAVY, kn.SS_FF),
                           ([x for x in SPECIES if x not in ai.HEAVY], kn.SS_ff)):
-        for exchange in (False, True):
-            members = [x for x in group if (x in exchanged) == exchange]
-            if members:
+        for with_exchange in (False, True):
+            members = [x for x in group if (x in exchanged) == with_exchange]
+            if members and (couples or with_exchange):
                 out.append((tuple(" ".join(ai.FERMION_NAMES[x]) for x in members),
-                            stack([fermion_pair(x, kclass, exchange) for x in members])))
+                            stack([fermion_pair(x, kclass, with_exchange) for x in members])))
     return out
 
 
