@@ -70,7 +70,8 @@ def _omega_channel_groups() -> dict[str, Label]:
     initial = {"chi1_chi1": "\\tilde\\chi^0_1\\tilde\\chi^0_1",
                "neutralinos": "\\tilde\\chi^0\\tilde\\chi^0",
                "neutralino_chargino": "\\tilde\\chi^0\\tilde\\chi^\\pm",
-               "charginos": "\\tilde\\chi^\\pm\\tilde\\chi^\\pm"}
+               "charginos": "\\tilde\\chi^\\pm\\tilde\\chi^\\pm",
+               "sleptons": "\\tilde\\ell\\tilde\\ell^*"}
     final = {"WW": "WW", "ZZ": "ZZ", "WZ": "WZ, W\\gamma", "Zgamma": "Z\\gamma, \\gamma\\gamma",
              "Vh": "Vh", "hh": "hh", "tt": "t\\bar t", "tb": "t\\bar b", "bb": "b\\bar b",
              "quarks": "q\\bar q", "leptons": "\\ell\\ell", "neutrinos": "\\nu\\bar\\nu"}

@@ -47,13 +47,24 @@ def equilibrium_yield(x: np.ndarray, m_ref: np.ndarray, masses: np.ndarray,
     from scipy.special import kve
 
     t = m_ref[:, None] / x[None, :]
-    # only the species with degrees of freedom (those without add zeros)
-    keep = np.flatnonzero(np.any(dofs != 0, axis=0))
-    masses, dofs = masses[:, keep], dofs[:, keep]
-    z = masses[:, None, :] / t[..., None]
+    # species of equal masses at every point (particle and antiparticle, ...) once
+    masses, column = np.unique(masses, axis=1, return_inverse=True)
+    merged = np.zeros(masses.shape)
+    for k, c in enumerate(np.ravel(column)):
+        merged[:, c] += dofs[:, k]
+    dofs = merged
+    # only the (point, species) entries with degrees of freedom (the others add zeros),
+    # summed per point: entries come point by point (row-major nonzero)
+    rows, cols = np.nonzero(dofs)
+    z = masses[rows, cols][:, None] / t[rows]                       # (entries, G)
+    g = dofs[rows, cols][:, None]
     scale = np.exp(-z)  # K_nu(z) = kve(nu, z) e^-z
-    k2 = (dofs[:, None, :] * z**2 * kve(2, z) * scale).sum(axis=-1)
-    k1z = (dofs[:, None, :] * z**3 * kve(1, z) * scale).sum(axis=-1)
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    k2 = np.zeros(t.shape)
+    k1z = np.zeros(t.shape)
+    if rows.size:
+        k2[rows[starts]] = np.add.reduceat(g * z**2 * kve(2, z) * scale, starts, axis=0)
+        k1z[rows[starts]] = np.add.reduceat(g * z**3 * kve(1, z) * scale, starts, axis=0)
     y_eq = 45.0 / (4 * np.pi**4 * dof.h_eff(t)) * k2
     # d(z^2 K2)/dz = -z^2 K1, dz/d ln x = z; h_eff(T) with d ln T = -d ln x
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -1,4 +1,5 @@
-"""Tree-level diagrams of two incoming fermions as terms of the structures' couplings.
+"""Tree-level diagrams of two incoming fermions or scalars as terms of the structures'
+couplings.
 
 Conventions (those of ``kernels``): the incoming fermions are u(p1), vbar(p2), one
 continuous fermion flow from particle 1 to particle 2 (Denner, Eck, Hahn, Kublbeck,
@@ -11,6 +12,11 @@ i/(p^2 - M^2), fermion i(p-slash + m)/(p^2 - m^2) (p along the flow, m signed), 
 function returns the ``twobody.Term`` list of its diagram, with M defined by
 i M = (product of vertices and propagators); diagrams whose spinors appear in a
 different order than in the s channel carry the sign of that permutation.
+
+Two incoming scalars (classes SS_*): particle 1 a scalar, particle 2 the antiparticle of
+a scalar; a vector couples to a scalar line as i a (p_in + p_out)^mu (p_in the momentum
+of the scalar coming in, p_out of the one going on, along the charge flow), so to the
+initial pair as i a (p1 - p2)^mu; two vectors at one point (contact) as i c g^{mn}.
 """
 
 from __future__ import annotations
@@ -181,4 +187,80 @@ def ss_u_fermion(b, c, mass) -> list[Term]:
     for x in X:
         out.append(Term(f"u1_{x}", "u", -_c(_pick(c, _other(x))) * _pick(b, x), mass))
         out.append(Term(f"c0_{x}", "u", -_c(mass) * _pick(c, x) * _pick(b, x), mass))
+    return out
+
+
+# ---------------------------------------------------------- two scalars in, vectors out (SS_VV)
+
+def sv_contact(c) -> list[Term]:
+    """Contact vertex i c g^{mn} of the two scalars and the two vectors."""
+    return [Term("c0", "c", _c(c))]
+
+
+def sv_s_scalar(a, g, mass, width) -> list[Term]:
+    """s-channel scalar: initial pair i a, vertex to the vectors i g g^{mn}."""
+    return [Term("c0", "s", -_c(a) * g, mass, width)]
+
+
+def sv_s_vector(a, g3, mass, width, m1, m2) -> list[Term]:
+    """s-channel vector: initial pair i a (p1 - p2)^r, triple vertex i g3 [...] as in
+    ``vv_s_vector``; the q q / M^2 part of the propagator gives (m1^2 - m2^2)/M^2 q^r."""
+    v = _c(a) * g3
+    out = [Term("sV", "s", v, mass, width)]
+    if not np.all(np.asarray(mass) == 0):
+        out.append(Term("sQ", "s", -v * (np.asarray(m1) ** 2 - np.asarray(m2) ** 2)
+                        / np.asarray(mass) ** 2, mass, width))
+    return out
+
+
+def sv_t_scalar(b, c, mass) -> list[Term]:
+    """t-channel scalar: V3 emitted from the particle-1 side, i b (p_in + p_out), then V4,
+    i c (p_in + p_out)."""
+    return [Term("t", "t", 4.0 * _c(b) * c, mass)]
+
+
+def sv_u_scalar(b, c, mass) -> list[Term]:
+    """u-channel scalar: V4 emitted from the particle-1 side, i b (p_in + p_out), then V3,
+    i c (p_in + p_out)."""
+    return [Term("u", "u", 4.0 * _c(b) * c, mass)]
+
+
+# --------------------------------------------------------- two scalars in, fermions out (SS_FF)
+
+def sf_s_scalar(a, y, mass, width) -> list[Term]:
+    """s-channel scalar: initial pair i a, ubar3 i(y) v4."""
+    return [Term(f"c0_{x}", "s", -_c(a) * _pick(y, x), mass, width) for x in X]
+
+
+def sf_s_vector(a, f, mass, width, m1, m2) -> list[Term]:
+    """s-channel vector: initial pair i a (p1 - p2)^r, ubar3 i gamma_r(f) v4 (massless:
+    photon)."""
+    out = []
+    massless = np.all(np.asarray(mass) == 0)
+    for x in X:
+        v = _c(a) * _pick(f, x)
+        out.append(Term(f"sV_{x}", "s", v, mass, width))
+        if not massless:
+            out.append(Term(f"sQ_{x}", "s", -v * (np.asarray(m1) ** 2 - np.asarray(m2) ** 2)
+                            / np.asarray(mass) ** 2, mass, width))
+    return out
+
+
+def sf_t_fermion(b, c, mass) -> list[Term]:
+    """t-channel fermion: scalar 1 turns into fermion 3, ubar3 i(b), scalar 2 absorbs the
+    exchanged fermion, i(c) v4 (propagator momentum k1 - p1 along the flow)."""
+    out = []
+    for x in X:
+        out.append(Term(f"t1_{x}", "t", _c(_pick(b, _other(x))) * _pick(c, x), mass))
+        out.append(Term(f"c0_{x}", "t", -_c(mass) * _pick(b, x) * _pick(c, x), mass))
+    return out
+
+
+def sf_u_fermion(b, c, mass) -> list[Term]:
+    """u-channel fermion: scalar 2 turns into fermion 3, ubar3 i(b), scalar 1 absorbs the
+    exchanged fermion, i(c) v4 (propagator momentum p1 - k2 along the flow)."""
+    out = []
+    for x in X:
+        out.append(Term(f"u1_{x}", "u", -_c(_pick(b, _other(x))) * _pick(c, x), mass))
+        out.append(Term(f"c0_{x}", "u", -_c(mass) * _pick(b, x) * _pick(c, x), mass))
     return out

@@ -89,6 +89,7 @@ def freeze_out(masses: np.ndarray, dofs: np.ndarray, pairs: Sequence[Pair], *,
     reach = energy_reach * m_ref / x_min
     eps0 = m_ref / (20.0 * x_max)
     per_pair = []  # (pair, active points, nodes, sigma at nodes) for the channel shares
+    thermal_cache: dict = {}
     total = np.zeros((n, n_x))
     channel_names: list[str] = []
     for pair in pairs:
@@ -101,16 +102,23 @@ def freeze_out(masses: np.ndarray, dofs: np.ndarray, pairs: Sequence[Pair], *,
             per_pair.append((pair, active, None, None))
             continue
         sub = _rows(pair.resonance_mass, active), _rows(pair.resonance_width, active)
-        nodes = thermal.energy_nodes((mi + mj)[active], (reach - offset)[active],
-                                     eps0[active], *sub, n_nodes=n_nodes,
-                                     nodes_per_resonance=nodes_per_resonance)
+        # pairs of equal masses and resonances (CP conjugates, flavours of equal mass)
+        # share their energy nodes and thermal weights
+        key = (active.tobytes(), mi[active].tobytes(), mj[active].tobytes(),
+               *(None if x is None else x.tobytes() for x in sub))
+        if key not in thermal_cache:
+            nodes = thermal.energy_nodes((mi + mj)[active], (reach - offset)[active],
+                                         eps0[active], *sub, n_nodes=n_nodes,
+                                         nodes_per_resonance=nodes_per_resonance)
+            thermal_cache[key] = (nodes, thermal.pair_weights(
+                nodes, mi[active], mj[active], temperature[active], m_ref[active]))
+        nodes, pair_kernel = thermal_cache[key]
         sigma = np.asarray(pair.cross_section(active, nodes.energy), dtype=float)
         if sigma.shape != (*nodes.energy.shape, len(pair.channels)):
             raise ValueError(f"pair {label}: cross_section returned shape {sigma.shape}, "
                              f"expected {(*nodes.energy.shape, len(pair.channels))}")
         weight = (1.0 if pair.i == pair.j else 2.0) * dofs[active, pair.i] * dofs[active, pair.j]
-        kernel = thermal.pair_weights(nodes, mi[active], mj[active], temperature[active],
-                                      m_ref[active]) * weight[:, None, None]
+        kernel = pair_kernel * weight[:, None, None]
         total[active] += np.einsum("ngk,nk->ng", kernel, sigma.sum(axis=-1))
         per_pair.append((pair, active, kernel, sigma))
 

@@ -1,10 +1,12 @@
 """The coannihilating species of the NMSSM and the cross sections of their pairs.
 
 Species (separate particle and antiparticle where they differ, as the Griest-Seckel sum
-counts them): the five neutralinos (2 spin states each), chi+_1,2 and chi-_1,2 (2 each).
-Every pair of them gets the tree-level cross sections of ``annihilation_inos`` into each
-open final state; chi-_k chi0_i and chi-_k chi-_l are the CP conjugates of
-chi+_k chi0_i and chi+_k chi+_l (equal cross sections, conjugate channel names).
+counts them): the five neutralinos (2 spin states each), chi+_1,2 and chi-_1,2 (2 each),
+and the sleptons of ``annihilation_sleptons`` (1 each). Every pair of inos gets the
+tree-level cross sections of ``annihilation_inos`` into each open final state;
+chi-_k chi0_i and chi-_k chi-_l are the CP conjugates of chi+_k chi0_i and chi+_k chi+_l
+(equal cross sections, conjugate channel names). Slepton pairs: those of
+``annihilation_sleptons.pair_types`` (a slepton with an antislepton of its flavour).
 ``freeze_out_problem`` hands species, pairs and the s-channel resonances of each pair to
 ``backends.freezeout``.
 """
@@ -19,13 +21,15 @@ import numpy as np
 from backends.freezeout import Pair
 
 from . import annihilation_inos as ai
+from . import annihilation_sleptons as asl
 from . import sm_inputs as sm
 from .vertices import Chiral
 
 NEUTRALINOS = tuple(f"chi{i}" for i in range(1, 6))
 CHARGINOS_PLUS = ("cha1+", "cha2+")
 CHARGINOS_MINUS = ("cha1-", "cha2-")
-SPECIES_NAMES = NEUTRALINOS + CHARGINOS_PLUS + CHARGINOS_MINUS
+INOS = NEUTRALINOS + CHARGINOS_PLUS + CHARGINOS_MINUS
+SPECIES_NAMES = INOS + asl.SPECIES_NAMES
 #: CP conjugation of channel names (particle <-> antiparticle)
 _CONJUGATE = {"W+": "W-", "W-": "W+", "H+": "H-", "H-": "H+"}
 
@@ -123,6 +127,9 @@ def _pair_types() -> list[_PairType]:
                 return ai.same_sign_charginos(inp, k, m)
             out.append(_PairType(cp + k, cp + m, build, False, True))
             out.append(_PairType(cm + k, cm + m, build, True, True))
+    offset = len(INOS)
+    for i, j, build, conjugate, charged in asl.pair_types():
+        out.append(_PairType(offset + i, offset + j, build, conjugate, charged))
     return out
 
 
@@ -131,8 +138,10 @@ PAIR_TYPES = _pair_types()
 
 def species_masses(inp: ai.Inputs) -> tuple[np.ndarray, np.ndarray]:
     """Masses (n, S) [GeV] (absolute) and internal degrees of freedom (S,)."""
-    masses = np.concatenate([np.abs(inp.mneu), inp.mcha, inp.mcha], axis=1)
-    return masses, np.full(masses.shape[1], 2.0)
+    masses = np.concatenate([np.abs(inp.mneu), inp.mcha, inp.mcha,
+                             asl.species_masses(inp)], axis=1)
+    dofs = np.r_[np.full(len(INOS), 2.0), np.ones(len(asl.SPECIES_NAMES))]
+    return masses, dofs
 
 
 def _resonances(inp: ai.Inputs, charged: bool) -> tuple[np.ndarray, np.ndarray]:

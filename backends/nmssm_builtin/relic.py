@@ -2,9 +2,9 @@
 and ``omega_channel_groups`` capabilities), vectorised over points.
 
 ``nmssm_builtin_freeze_out`` (capability ``freeze_out``) assembles the coannihilating
-species and their tree-level cross sections (``annihilation``, ``annihilation_inos``)
-from the spectrum, the shared couplings (``vertices``) and the Higgs widths
-(``higgs_decays``), and solves the freeze-out with ``backends.freezeout``; small
+species and their tree-level cross sections (``annihilation``, ``annihilation_inos``,
+``annihilation_sleptons``) from the spectrum, the shared couplings (``vertices``) and the
+Higgs widths (``higgs_decays``), and solves the freeze-out with ``backends.freezeout``; small
 providers give its parts under the capability names users plot.
 
 Channel shares are the shares of the annihilation after freeze-out (which sets 1/Omega):
@@ -12,10 +12,11 @@ Channel shares are the shares of the annihilation after freeze-out (which sets 1
 - ``omega_channels``: channel label -> share, for the channels reaching ``channel_cut``
   (default 1%) at some point of the batch, labelled as the micrOMEGAs backend labels them:
   'chi1 chi1 -> W+ W-', 'cha1+ chi1 -> u d~' (a chargino before a neutralino, the CP
-  conjugates counted in the chi+ label);
+  conjugates counted in the chi+ label), '~nu_e ~nu_e* -> W+ W-' (sleptons: ``*`` the
+  antiparticle, a charged slepton the partner of the negative lepton);
 - ``omega_channel_groups``: fixed keys, each family summing to one: by initial state
   ``initial/<group>`` (``chi1_chi1``, ``neutralinos``, ``neutralino_chargino``,
-  ``charginos``) and by final state ``final/<group>`` (``WW``, ``ZZ``, ``WZ`` (W Z,
+  ``charginos``, ``sleptons``) and by final state ``final/<group>`` (``WW``, ``ZZ``, ``WZ`` (W Z,
   W gamma), ``Zgamma`` (Z gamma, gamma gamma), ``Vh`` (a gauge and a Higgs boson), ``hh``
   (two Higgs bosons), ``tt``, ``tb``, ``bb``, ``quarks`` (other quarks), ``leptons``
   (charged leptons, nu l), ``neutrinos``).
@@ -33,7 +34,8 @@ from fit import PartlyInvalid, provider
 #: final-state groups of ``omega_channel_groups``
 FINAL_GROUPS = ("WW", "ZZ", "WZ", "Zgamma", "Vh", "hh", "tt", "tb", "bb", "quarks",
                 "leptons", "neutrinos")
-INITIAL_GROUPS = ("chi1_chi1", "neutralinos", "neutralino_chargino", "charginos")
+INITIAL_GROUPS = ("chi1_chi1", "neutralinos", "neutralino_chargino", "charginos",
+                  "sleptons")
 _HIGGS = ("h1", "h2", "h3", "a1", "a2", "H+", "H-")
 _QUARKS = ("u", "d", "s", "c", "b", "t")
 
@@ -72,8 +74,10 @@ def final_group(final: str) -> str:
 
 @cache
 def initial_group(initial: str) -> str:
-    """The initial-state group of 'chi1 chi2+' and the like."""
+    """The initial-state group of 'chi1 chi2+', '~nu_e ~nu_e*' and the like."""
     a, b = initial.split()
+    if a.startswith("~") or b.startswith("~"):
+        return "sleptons"
     charged = [x[-1] in "+-" for x in (a, b)]
     if not any(charged):
         return "chi1_chi1" if a == b == "chi1" else "neutralinos"
@@ -133,11 +137,13 @@ def nmssm_builtin_freeze_out(spectrum: dict, params: dict, higgs_decays: dict, *
                              ) -> PartlyInvalid:
     """Omega h^2, x_f and the annihilation channels of the lightest neutralino.
 
-    Coannihilation with every neutralino and chargino whose pair with the LSP lies
-    within ``mass_gap`` (relative) above twice the LSP mass; relativistic thermal average
-    on ``energy_nodes`` energies per pair, <sigma v> from x = ``x_min`` to ``x_max``,
-    ``ode_steps`` steps of the Boltzmann equation (``backends.freezeout``); channels below
-    ``channel_cut`` everywhere in the batch are left out of ``omega_channels``.
+    Coannihilation with every neutralino, chargino and slepton whose pair with the LSP
+    lies within ``mass_gap`` (relative) above twice the LSP mass (a sneutrino below the
+    lightest neutralino is then the relic: the lightest species sets the mass);
+    relativistic thermal average on ``energy_nodes`` energies per pair, <sigma v> from
+    x = ``x_min`` to ``x_max``, ``ode_steps`` steps of the Boltzmann equation
+    (``backends.freezeout``); channels below ``channel_cut`` everywhere in the batch are
+    left out of ``omega_channels``.
     """
     from backends.freezeout import freeze_out
 

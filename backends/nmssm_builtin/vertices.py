@@ -538,6 +538,7 @@ class Vertices:
       lepton) and Psi^c the charge conjugate (it annihilates chi-); for down-type
       sfermions (d~, s~, b~, charged sleptons) sf_k fbar' (...) Psi_j + h.c. with f'
       the up-type partner. Keyed by the sfermion's species.
+    - ``sfermion_mixing[f]`` (n,k,2): the sfermion states of species f in the (L, R) basis.
 
     Bosonic (module docstring): ``k_v`` (n,3), ``zha`` (n,3,2), ``whh`` (n,3), ``wha``
     (n,2), Yukawa factors ``k_up``, ``k_down`` (n,3), ``ka_up``, ``ka_down`` (n,2), the
@@ -646,6 +647,11 @@ class Vertices:
         return _PerSpecies(lambda f: _sfermion_chargino(
             f, _sfermion_states(spec, f, self.n), spec["U"], spec["V"], self._masses, self.cb,
             self.sb, self.g))
+
+    @cached_property
+    def sfermion_mixing(self) -> Mapping[str, np.ndarray]:
+        """R (n, k, 2) per species: sf_k = R_kL sf_L + R_kR sf_R (sneutrinos k = 1)."""
+        return BySpecies(lambda f: _sfermion_states(self.spectrum, f, self.n))
 
     @cached_property
     def higgs_sfermion(self) -> Mapping[str, np.ndarray]:

@@ -29,6 +29,20 @@ FF_SS  c0  [v2 P_X u1]               (s-channel scalar; t- and u-channel mass te
        sV  [v2 (k1 - k2) P_X u1]
        sQ  [v2 q P_X u1]
        t1  [v2 qt P_X u1], u1 [v2 qu P_X u1]
+
+Two incoming scalars (S1 the particle, S2 the antiparticle of a pair; SS_ff: massless
+final fermions):
+
+SS_VV  c0  e3.e4                             (contact and s-channel scalar)
+       sV  (p1 - p2)^r G_r                   (s-channel vector, -g part)
+       sQ  q^r G_r                           (s-channel vector, q q / M^2 part)
+       t   (p1.e3)(p2.e4)                    (t-channel scalar: V3 emitted by S1)
+       u   (p1.e4)(p2.e3)                    (u-channel scalar: V4 emitted by S1)
+SS_FF  c0  [u3 P_X v4]                       (s-channel scalar; fermion-exchange masses)
+       sV  [u3 (p1 - p2) P_X v4]             (s-channel vector, -g part)
+       sQ  [u3 q P_X v4]                     (s-channel vector, q q / M^2 part)
+       t1  [u3 qt P_X v4]                    (t-channel fermion: S1 turns into fermion 3)
+       u1  [u3 qu P_X v4]                    (u-channel fermion: S2 turns into fermion 3)
 """
 
 from __future__ import annotations
@@ -135,6 +149,33 @@ def _ff_ss() -> list[Structure]:
     return out
 
 
+def _final_line(*elements, chirality: str) -> Chain:
+    """ubar(k1) elements P_X v(k2)."""
+    return _chain((3, "u"), (4, "v"), *elements, proj(chirality))
+
+
+def _ss_vv() -> list[Structure]:
+    return [Structure("c0", (), (times(pol(3, "a"), pol(4, "a")),)),
+            Structure("sV", (), (add(times(comp("p1", "r"), _triple_gauge("r")),
+                                     times(comp((-1, "p2"), "r"), _triple_gauge("r"))),)),
+            Structure("sQ", (), (_triple_gauge_q(),)),
+            Structure("t", (), (times(comp("p1", "a"), pol(3, "a"), comp("p2", "b"),
+                                      pol(4, "b")),)),
+            Structure("u", (), (times(comp("p1", "a"), pol(4, "a"), comp("p2", "b"),
+                                      pol(3, "b")),))]
+
+
+def _ss_ff() -> list[Structure]:
+    out = []
+    for x in CHIRALITIES:
+        out.append(Structure(f"c0_{x}", (_final_line(chirality=x),)))
+        out.append(Structure(f"sV_{x}", (_final_line(slash("p1", (-1, "p2")), chirality=x),)))
+        out.append(Structure(f"sQ_{x}", (_final_line(slash("q"), chirality=x),)))
+        out.append(Structure(f"t1_{x}", (_final_line(slash("qt"), chirality=x),)))
+        out.append(Structure(f"u1_{x}", (_final_line(slash("qu"), chirality=x),)))
+    return out
+
+
 def _externals(spins: str, photons: tuple[int, ...] = (), massless: tuple[int, ...] = ()
                ) -> Externals:
     masses = tuple(sp.Integer(0) if k + 1 in photons + massless else M[k] for k in range(4))
@@ -152,4 +193,9 @@ CLASSES = {
     "FF_VS": (_externals("FFVS"), _ff_vs),
     "FF_AS": (_externals("FFVS", (3,)), _ff_vs),
     "FF_SS": (_externals("FFSS"), _ff_ss),
+    "SS_VV": (_externals("SSVV"), _ss_vv),
+    "SS_VA": (_externals("SSVV", (4,)), _ss_vv),
+    "SS_AA": (_externals("SSVV", (3, 4)), _ss_vv),
+    "SS_FF": (_externals("SSFF"), _ss_ff),
+    "SS_ff": (_externals("SSFF", massless=(3, 4)), _ss_ff),
 }
