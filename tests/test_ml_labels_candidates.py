@@ -18,7 +18,7 @@ import pytest
 from fit.ml import candidates as cand
 from fit.ml import labels as lab
 from fit.ml.selection import Calibration, farthest_points
-from fit.samplers.ml_scan import _draw, _spread, _training_rows
+from fit.samplers.ml_scan import MIN_SHARE, _draw, _shares, _spread, _training_rows
 
 FLOOR = -1e100
 
@@ -92,6 +92,27 @@ def test_spread_avoids_the_points_already_taken():
     got = _spread(points, 2, found, np.array([0]), np.ones(4), 1.0)
     assert got.tolist() == [2, 3]
     assert len(_spread(points, 0, found, np.array([0]), np.ones(4), 1.0)) == 0
+
+
+def test_shares_follow_what_each_added_to_the_map():
+    found = np.full((1, 3), 0.05)                 # cells (0, 0) of the 3 planes occupied
+    cube = np.array([[0.05, 0.05, 0.05], [0.95, 0.95, 0.95], [0.55, 0.55, 0.55],
+                     [0.05, 0.05, 0.05]])
+    exploited = np.array([True, True, False, False])
+    steered = np.ones(4, bool)
+    # both shares hit with one new point each (3 new cells = 1 per plane): even
+    hits = np.array([False, True, True, False])
+    assert _shares(found, cube, hits, exploited, steered) == pytest.approx(0.5)
+    # the exploiting share adds 1 per plane ((1 + 1) / (2 + 2)), the other only hits an
+    # occupied cell ((0 + 1) / (2 + 2)): 0.5 / (0.5 + 0.25) = 2/3
+    hits = np.array([False, True, False, True])
+    assert _shares(found, cube, hits, exploited, steered) == pytest.approx(2 / 3)
+    # never below MIN_SHARE: 100 exploited points adding nothing, 2 others adding a lot
+    many = np.full((102, 3), 0.05)
+    many[100:] = [[0.95, 0.95, 0.95], [0.55, 0.55, 0.55]]
+    share = _shares(found, many, np.ones(102, bool), np.arange(102) < 100,
+                    np.ones(102, bool))
+    assert share == pytest.approx(MIN_SHARE)
 
 
 def test_no_pseudo_labels_with_enough_hits():

@@ -68,6 +68,9 @@ def test_climbs_to_a_small_target_and_writes_real_loglikes(tmp_path, write_yaml)
         assert (info["pseudo"][:1] == 1).all()    # climbing on pseudo-labels at first
         assert (info["train_seconds"][1:] > 0).all()
         assert info["in_target"][-1] == in_target(r).sum()
+        # the exploiting share starts at half and adapts within [0.1, 0.9] (auto)
+        share = info["exploit_fraction"][:]
+        assert share[0] == 0.5 and ((share >= 0.1) & (share <= 0.9)).all()
     assert "ml_scan" in r.attrs["sampler"]
 
 
@@ -143,6 +146,7 @@ def test_torch_committee_runs(tmp_path, write_yaml):
     ("pseudo_fraction: 0", "'pseudo_fraction' must be > 0.0"),
     ("initial_model: missing.onnx", "'initial_model'"),
     ("exploit_fraction: -0.1", "'exploit_fraction' must be >= 0.0 and <= 1.0"),
+    ("exploit_fraction: half", "'exploit_fraction' must be 'auto' or a number"),
     ("target: constraints, best_loglike: 0", "'best_loglike' needs target 'delta_chi2'"),
 ])
 def test_bad_options_are_refused(tmp_path, write_yaml, option, message):

@@ -27,7 +27,9 @@ Each round:
    farthest-point spread of the best tenth by score. Plus ``explore_fraction`` prior
    draws that no model filters. A broad region wants the first share (the uncertainty
    term sends the second to far, uncertain candidates that mostly miss it), a thin one
-   the second (to reach all of it); half and half serves both;
+   the second (to reach all of it): with ``exploit_fraction: auto`` the shares start
+   even and then each gets the next batch in proportion to the map cells its in-target
+   points added in the last one (`_shares`; the record's ``exploit_fraction``);
 5. the batch goes through the pool of MPI ranks like any other; every written
    log-likelihood comes from the real calculation, never from the committee.
 
@@ -35,9 +37,10 @@ Every point is written with ``sampler/round``, ``sampler/proposal`` (`PROPOSALS`
 prior, density, explore), ``sampler/p_target`` (the calibrated probability when the point
 was chosen; NaN without a calibration) and ``sampler/predicted_distance`` (the
 committee's mean distance). ``/sampler_info`` holds the per-round record (evaluations,
-in-target points, positives, pseudo-labels, hit rate of the screened points, seconds
-spent training, screening and evaluating) and ``kind = "profile"``: the points are not a
-posterior sample; use them for profile likelihoods and maps of the region.
+in-target points, positives, pseudo-labels, hit rate of the screened points, the
+exploiting share, seconds spent training, screening and evaluating) and
+``kind = "profile"``: the points are not a posterior sample; use them for profile
+likelihoods and maps of the region.
 
 Resume: the points in the file are the training set; ``--resume`` reads them back,
 retrains and continues with the next round (the continuation is not the same sequence
@@ -66,6 +69,8 @@ log = logging.getLogger(__name__)
 CLIMB_FRACTION = 0.1
 #: P^PRECISION_POWER x d: the weight of a likely hit against the distance it adds
 PRECISION_POWER = 2
+#: the smallest share of a steered batch either way of choosing gets (exploit_fraction auto)
+MIN_SHARE = 0.1
 
 
 @dataclass
@@ -103,7 +108,8 @@ class RoundRecord:
 
     rows: dict[str, list[float]] = field(default_factory=lambda: {
         "round": [], "evaluations": [], "in_target": [], "positives": [], "pseudo": [],
-        "hit_rate": [], "train_seconds": [], "screen_seconds": [], "evaluate_seconds": []})
+        "hit_rate": [], "exploit_fraction": [], "train_seconds": [], "screen_seconds": [],
+        "evaluate_seconds": []})
 
     def add(self, **values: float) -> None:
         for key, column in self.rows.items():
@@ -161,7 +167,7 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         explore_fraction: float = 0.1, prior_fraction: float = 0.5, candidates: int = 200,
         uncertainty_weight: float = 2.0, diversity: float = 1.0, min_positive: int = 20,
         pseudo_fraction: float = 0.1, max_training: int = 5000, per_term: bool = False,
-        exploit_fraction: float = 0.5, best_loglike: float | None = None,
+        exploit_fraction: float | str = "auto", best_loglike: float | None = None,
         initial_model: Path | None = None, export_model: bool = False
         ) -> dict[str, Any] | None:
     """ML-steered scan until ``target_points`` in-target points or ``max_evaluations``
@@ -179,7 +185,11 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         _check(name, value, low)
     _check("explore_fraction", explore_fraction, 0.0, 1.0)
     _check("prior_fraction", prior_fraction, 0.0, 1.0)
-    _check("exploit_fraction", exploit_fraction, 0.0, 1.0)
+    if exploit_fraction != "auto":
+        if isinstance(exploit_fraction, str):
+            raise SamplerError(f"sampler 'ml_scan' option 'exploit_fraction' must be 'auto' "
+                               f"or a number, got {exploit_fraction!r}")
+        _check("exploit_fraction", exploit_fraction, 0.0, 1.0)
     if best_loglike is not None and target != "delta_chi2":
         raise SamplerError("sampler 'ml_scan' option 'best_loglike' needs target "
                            "'delta_chi2'")
@@ -220,8 +230,9 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
     floor = scan.evaluator.floor
     terms = list(scan.evaluator.graph.terms)
     first = initial_points or batch_size
+    adaptive = exploit_fraction == "auto"
     choice = Choice(explore_fraction, prior_fraction, candidates, uncertainty_weight,
-                    diversity, exploit_fraction)
+                    diversity, 0.5 if adaptive else float(exploit_fraction))
 
     def labels_of(history: History) -> Any:
         failed = None
@@ -237,8 +248,11 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
 
         history, previous = _read_history(scan, terms)
         record = RoundRecord()
-        for key in record.rows:
-            record.rows[key] = [float(v) for v in previous.get(key, [])]
+        done = len(previous.get("round", []))
+        for key in record.rows:     # a column a file of an older version lacks: NaN
+            record.rows[key] = [float(v) for v in previous.get(key, np.full(done, np.nan))]
+        if adaptive and done and np.isfinite(record.rows["exploit_fraction"][-1]):
+            choice.exploit_fraction = record.rows["exploit_fraction"][-1]
         round_ = int(history.round.max()) + 1 if len(history) else 0
         if len(history):
             log.info("ml_scan: resuming at round %d with %d points from the file", round_,
@@ -290,9 +304,15 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
             now = labels_of(history)
             screened = (kind == cand.PRIOR) | (kind == cand.DENSITY)
             hits = now.in_target[-m:]
+            share = choice.exploit_fraction
+            if adaptive and choice.exploited is not None:
+                before = history.cube[:-m][now.in_target[:-m]]
+                choice.exploit_fraction = _shares(before, cube, hits, choice.exploited,
+                                                  screened)
             record.add(round=round_, evaluations=len(history), in_target=now.in_target.sum(),
                        positives=now.positive.sum(), pseudo=now.pseudo,
                        hit_rate=hits[screened].mean() if screened.any() else math.nan,
+                       exploit_fraction=share,
                        train_seconds=train_seconds, screen_seconds=screen_seconds,
                        evaluate_seconds=evaluate_seconds)
             log.info("ml_scan round %d: %d evaluated, %d in target%s, hit rate %.2f, "
@@ -328,6 +348,8 @@ class Choice:
     uncertainty_weight: float
     diversity: float
     exploit_fraction: float
+    #: which points of the last batch were of the exploiting share (None: no split)
+    exploited: np.ndarray | None = None
 
     def batch(self, surrogate: Any, calibration: Any, labels: Any, evaluated: np.ndarray,
               rng: np.random.Generator, m: int, exploit: Any = None
@@ -365,6 +387,7 @@ class Choice:
             exploited = _best_spread(pool, mean[:, 0], n_exploit, found, self.diversity)
             chosen = _spread(pool, n_steered - n_exploit, found, exploited, None,
                              self.diversity, order=score)
+        self.exploited = np.arange(m) < n_exploit if 0 < n_exploit < n_steered else None
         chosen = np.concatenate([exploited, chosen])
         explore = rng.random((n_explore, ndim))
         explore_mean, explore_spread = surrogate.predict(explore)
@@ -375,6 +398,26 @@ class Choice:
                 np.concatenate([kind[chosen], np.full(n_explore, cand.EXPLORE, np.int8)]),
                 np.concatenate([p[chosen], explore_p]),
                 np.concatenate([mean[chosen, 0], explore_mean[:, 0]]))
+
+
+def _shares(found: np.ndarray, cube: np.ndarray, hits: np.ndarray, exploited: np.ndarray,
+            steered: np.ndarray) -> float:
+    """The exploiting share of the next batch: each share gets the batch in proportion to
+    what its points added to the map in the last one: the cells of the 2-D grids
+    (`fit.ml.coverage.plane_cells`) that its in-target points occupy and the ``found``
+    ones did not, per plane and per point, Laplace-smoothed ((new + 1) / (points + 2));
+    within [`MIN_SHARE`, 1 - `MIN_SHARE`] so that neither stops."""
+    from ..ml.coverage import plane_cells
+
+    if cube.shape[1] < 2:
+        return 0.5
+    old = np.unique(plane_cells(found)) if len(found) else np.zeros(0, np.int64)
+    planes = cube.shape[1] * (cube.shape[1] - 1) // 2
+    rate = []
+    for mask in (exploited & steered, ~exploited & steered):
+        new = np.setdiff1d(plane_cells(cube[mask & hits]), old).size / planes
+        rate.append((new + 1.0) / (mask.sum() + 2.0))
+    return float(np.clip(rate[0] / (rate[0] + rate[1]), MIN_SHARE, 1.0 - MIN_SHARE))
 
 
 def _draw(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
