@@ -11,11 +11,14 @@ The likelihood is the main job's, yaml/nmssm.yaml (twelve parameters in the seed
 box, every likelihood term, built-in physics). Each method gets the same number of
 evaluations (``--budget``), one method after the other in this process (one core):
 
-- ``ml_scan``: the framework's ML-steered scan, the main job's settings (batches of 200)
-  with ``max_evaluations`` = budget and a ``target_points`` it cannot reach, so that it
-  spends the whole budget;
+- ``ml_scan``: the framework's ML-steered scan, its defaults and the main job's batches
+  of 200, with ``max_evaluations`` = budget and a ``target_points`` it cannot reach, so
+  that it spends the whole budget, and ``best_loglike`` = ln L_ref (the reference below,
+  which DLScanner's labels use too);
 - ``ml_scan*1``, ``ml_scan*2``, ...: the same with the options of ``--ml-variants``
-  (KEY=VALUE,...; by default ``uncertainty_weight=0``, and that with ``diversity=0``);
+  (KEY=VALUE,...; by default `VARIANTS`: ``best_loglike=null`` (Delta chi^2 to its own
+  best point), ``exploit_fraction=0`` (the P^2 x distance rule alone),
+  ``hidden=[100,100,100,100]``, and that with ``exploit_fraction=1,uncertainty_weight=0``);
 - ``random``: prior draws;
 - ``dlscanner``: the seed scan's loop, the pip package ``dlscanner`` (numpy < 2 and
   TensorFlow, so in its own environment), its defaults (K = 100 points per round, 100 K
@@ -72,8 +75,12 @@ from fit.ml.labels import delta_chi2_threshold  # noqa: E402
 RUN_FILE = ROOT / "yaml" / "nmssm.yaml"
 METHODS = ("ml_scan", "random", "dlscanner")
 BINS = 10
-#: options of the further ML scans run by default (rows ml_scan*1, ml_scan*2)
-VARIANTS = ("uncertainty_weight=0", "uncertainty_weight=0,diversity=0")
+#: options of the further ML scans run by default (rows ml_scan*1, ...): without ln L_ref
+#: (Delta chi^2 to its own best point), the P^2 x distance rule alone (the batch rule
+#: before exploit_fraction), a wider committee (four hidden layers of 100, as DLScanner's
+#: network), and that steered by the mean alone
+VARIANTS = ("best_loglike=null", "exploit_fraction=0", "hidden=[100,100,100,100]",
+            "hidden=[100,100,100,100],exploit_fraction=1,uncertainty_weight=0")
 
 
 @dataclass
@@ -361,8 +368,9 @@ def main() -> None:
                   f"{reference:.3f}", file=sys.stderr)
         else:
             reference = args.reference_loglike
+        # the ML scan gets ln L_ref as DLScanner does (its labels are taken to it)
         ml_scan = {"name": "ml_scan", "batch_size": 200, "max_evaluations": args.budget,
-                   "target_points": args.budget + 1}
+                   "target_points": args.budget + 1, "best_loglike": reference}
         samplers = {"ml_scan": ml_scan,
                     "random": {"name": "random", "n_points": args.budget, "batch_size": 1000}}
         methods = list(args.methods)

@@ -18,7 +18,7 @@ import pytest
 from fit.ml import candidates as cand
 from fit.ml import labels as lab
 from fit.ml.selection import Calibration, farthest_points
-from fit.samplers.ml_scan import _training_rows
+from fit.samplers.ml_scan import MIN_SHARE, _draw, _shares, _spread, _training_rows
 
 FLOOR = -1e100
 
@@ -55,6 +55,64 @@ def test_distance_orders_points_and_marks_the_target():
     y = lab.distance(loglike, valid, target="constraints", threshold=4.0, floor=FLOOR,
                      failed=np.array([0, 0, 0, 0, 2, 1]))
     assert y.tolist() == pytest.approx([0, 0, 0, 0, math.log(5), math.log(4)])
+
+
+def test_a_best_fit_known_beforehand_sets_the_region():
+    loglike = np.array([0.0, -1.0, -3.0])
+    valid = np.ones(3, bool)
+    # known best ln L = 1 (better than the points): Delta chi^2 = 2, 4, 8
+    y = lab.distance(loglike, valid, target="delta_chi2", threshold=4.0, floor=FLOOR,
+                     best=1.0)
+    assert y == pytest.approx([math.log(1.5), math.log(2.0), math.log(3.0)])
+    got = lab.in_target(loglike, valid, target="delta_chi2", threshold=4.0, floor=FLOOR,
+                        best=1.0)
+    assert got.tolist() == [True, True, False]
+    # a worse known value changes nothing: the best point found is the reference
+    assert lab.in_target(loglike, valid, target="delta_chi2", threshold=4.0, floor=FLOOR,
+                         best=-2.0).tolist() == [True, True, False]
+
+
+def test_exploiting_draws_follow_the_weights():
+    rng = np.random.default_rng(3)
+    weight = np.r_[np.zeros(500), np.ones(400), np.full(100, 4.0)]
+    got = _draw(rng, weight, 200)
+    assert len(set(got.tolist())) == 200            # distinct
+    assert (got >= 500).all()                       # never a weight-0 candidate
+    # expected share of the heavy ones: 4 x 100 / (400 + 4 x 100) = 0.5 for the first
+    # draw, less as they are used up (without replacement); counted over the draws
+    heavy = (got >= 900).mean()
+    assert 0.35 < heavy < 0.6
+    assert len(_draw(rng, weight, 0)) == 0
+
+
+def test_spread_avoids_the_points_already_taken():
+    points = np.array([[0.0, 0.0], [0.01, 0.0], [1.0, 1.0], [0.5, 0.5]])
+    found = np.zeros((0, 2))
+    # point 0 taken: the next goes farthest from it (2), never 0 itself nor its twin first
+    got = _spread(points, 2, found, np.array([0]), np.ones(4), 1.0)
+    assert got.tolist() == [2, 3]
+    assert len(_spread(points, 0, found, np.array([0]), np.ones(4), 1.0)) == 0
+
+
+def test_shares_follow_what_each_added_to_the_map():
+    found = np.full((1, 3), 0.05)                 # cells (0, 0) of the 3 planes occupied
+    cube = np.array([[0.05, 0.05, 0.05], [0.95, 0.95, 0.95], [0.55, 0.55, 0.55],
+                     [0.05, 0.05, 0.05]])
+    exploited = np.array([True, True, False, False])
+    steered = np.ones(4, bool)
+    # both shares hit with one new point each (3 new cells = 1 per plane): even
+    hits = np.array([False, True, True, False])
+    assert _shares(found, cube, hits, exploited, steered) == pytest.approx(0.5)
+    # the exploiting share adds 1 per plane ((1 + 1) / (2 + 2)), the other only hits an
+    # occupied cell ((0 + 1) / (2 + 2)): 0.5 / (0.5 + 0.25) = 2/3
+    hits = np.array([False, True, False, True])
+    assert _shares(found, cube, hits, exploited, steered) == pytest.approx(2 / 3)
+    # never below MIN_SHARE: 100 exploited points adding nothing, 2 others adding a lot
+    many = np.full((102, 3), 0.05)
+    many[100:] = [[0.95, 0.95, 0.95], [0.55, 0.55, 0.55]]
+    share = _shares(found, many, np.ones(102, bool), np.arange(102) < 100,
+                    np.ones(102, bool))
+    assert share == pytest.approx(MIN_SHARE)
 
 
 def test_no_pseudo_labels_with_enough_hits():

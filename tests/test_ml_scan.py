@@ -68,7 +68,27 @@ def test_climbs_to_a_small_target_and_writes_real_loglikes(tmp_path, write_yaml)
         assert (info["pseudo"][:1] == 1).all()    # climbing on pseudo-labels at first
         assert (info["train_seconds"][1:] > 0).all()
         assert info["in_target"][-1] == in_target(r).sum()
+        # the exploiting share starts at half and adapts within [0.1, 0.9] (auto)
+        share = info["exploit_fraction"][:]
+        assert share[0] == 0.5 and ((share >= 0.1) & (share <= 0.9)).all()
     assert "ml_scan" in r.attrs["sampler"]
+
+
+def test_known_best_fit_and_exploiting_share(tmp_path, write_yaml):
+    """With ``best_loglike`` the exact maximum, the scan counts in target exactly as the
+    test does; the exploited share of a mapping round carries the mean-only probability."""
+    out = run(write_yaml(toy(f"batch_size: 30, max_evaluations: 240, target_points: 1000, "
+                             f"best_loglike: {LNL_MAX}, exploit_fraction: 1, "
+                             f"uncertainty_weight: 2, {FAST}")), output=tmp_path / "k.h5")
+    r = load(out)
+    with h5py.File(out, "r") as f:
+        assert f["sampler_info"]["in_target"][-1] == in_target(r).sum()
+    rounds, kind = r.sampler["round"], r.sampler["proposal"]
+    last = (rounds == rounds.max()) & (kind != 2)
+    # all steered points exploited: their probabilities are those of the mean alone,
+    # and they hit (measured 27 of 27 in the last round)
+    assert np.isfinite(r.sampler["p_target"][last]).all()
+    assert in_target(r)[last].mean() >= 0.5
 
 
 def test_resume_retrains_from_the_file(tmp_path, write_yaml):
@@ -125,10 +145,21 @@ def test_torch_committee_runs(tmp_path, write_yaml):
     ("hidden: [16, -1]", "'hidden' must be a list of positive layer sizes"),
     ("pseudo_fraction: 0", "'pseudo_fraction' must be > 0.0"),
     ("initial_model: missing.onnx", "'initial_model'"),
+    ("exploit_fraction: -0.1", "'exploit_fraction' must be >= 0.0 and <= 1.0"),
+    ("exploit_fraction: half", "'exploit_fraction' must be 'auto' or a number"),
+    ("target: constraints, best_loglike: 0", "'best_loglike' needs target 'delta_chi2'"),
 ])
 def test_bad_options_are_refused(tmp_path, write_yaml, option, message):
     with pytest.raises(SamplerError, match=message):
         run(write_yaml(toy(option)), output=tmp_path / "b.h5")
+
+
+@pytest.mark.parametrize(("value", "message"), [("high", "'best_loglike' expects float"),
+                                               (".inf", "expected a finite number")])
+def test_a_best_loglike_that_is_no_finite_number_is_refused(tmp_path, write_yaml, value,
+                                                           message):
+    with pytest.raises(ConfigError, match=message):
+        run(write_yaml(toy(f"best_loglike: {value}")), output=tmp_path / "h.h5")
 
 
 def test_unknown_option_names_the_valid_ones(tmp_path, write_yaml):

@@ -51,7 +51,7 @@ def _usable(loglike: np.ndarray, valid: np.ndarray, floor: float) -> np.ndarray:
 
 
 def in_target(loglike: np.ndarray, valid: np.ndarray, *, target: str, threshold: float,
-              floor: float) -> np.ndarray:
+              floor: float, best: float | None = None) -> np.ndarray:
     """Boolean mask of the in-target points (see the module docstring)."""
     loglike = np.asarray(loglike, dtype=float)
     usable = _usable(loglike, valid, floor)
@@ -61,14 +61,21 @@ def in_target(loglike: np.ndarray, valid: np.ndarray, *, target: str, threshold:
         raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
     if not usable.any():
         return usable
-    best = loglike[usable].max()
-    return usable & (2.0 * (best - loglike) <= threshold)
+    return usable & (2.0 * (_best(loglike[usable], best) - loglike) <= threshold)
+
+
+def _best(loglike: np.ndarray, best: float | None) -> float:
+    """The best ln L: the points' largest, or ``best`` (known beforehand) if larger."""
+    return float(loglike.max() if best is None else max(loglike.max(), best))
 
 
 def distance(loglike: np.ndarray, valid: np.ndarray, *, target: str, threshold: float,
-             floor: float, failed: np.ndarray | None = None) -> np.ndarray:
+             floor: float, failed: np.ndarray | None = None, best: float | None = None
+             ) -> np.ndarray:
     """The distance to the target y of every point (module docstring). ``failed``: the
-    number of likelihood terms each point failed (``constraints`` only; default 0)."""
+    number of likelihood terms each point failed (``constraints`` only; default 0).
+    ``best``: the best-fit ln L known beforehand (``delta_chi2`` only: Delta chi^2 is
+    taken to it, or to the best point if that is better)."""
     loglike = np.asarray(loglike, dtype=float)
     usable = _usable(loglike, valid, floor)
     if target == "constraints":
@@ -78,7 +85,7 @@ def distance(loglike: np.ndarray, valid: np.ndarray, *, target: str, threshold: 
         raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
     if not usable.any():
         return np.full(len(loglike), FAR)
-    delta = 2.0 * (loglike[usable].max() - np.where(usable, loglike, -np.inf))
+    delta = 2.0 * (_best(loglike[usable], best) - np.where(usable, loglike, -np.inf))
     return np.log1p(np.minimum(delta, CAP * threshold) / threshold)
 
 

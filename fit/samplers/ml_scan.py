@@ -4,20 +4,32 @@ from the target region and chooses the next batch of points to evaluate.
 Each round:
 
 1. every point evaluated so far gets its distance to the target from its likelihood
-   (`fit.ml.labels`: a function of Delta chi^2 to the best point, or of the hard cuts it
-   failed; in target within the 2 sigma region); while fewer than ``min_positive`` are in
-   target, the best ``pseudo_fraction`` are pseudo-labelled positive;
+   (`fit.ml.labels`: a function of Delta chi^2 to the best point, or to ``best_loglike``
+   when a fit known beforehand is better, or of the hard cuts it failed; in target within
+   the 2 sigma region); while fewer than ``min_positive`` are in target, the best
+   ``pseudo_fraction`` are pseudo-labelled positive;
 2. the committee (`fit.ml.surrogates`) learns that distance, each member on a bootstrap
    resample; its out-of-bag predictions calibrate its score (mean distance minus
    ``uncertainty_weight`` times the members' spread) into a probability of being in
    target (`fit.ml.selection.Calibration`);
 3. a pool of ``candidates`` per point is drawn from the prior and from an adaptive
    density around the positive points (`fit.ml.candidates`) and screened by the committee;
-4. the batch: once ``min_positive`` points are in target, greedily the candidates with the
-   largest P^2 x d, d the distance to the nearest in-target point or candidate chosen
-   before (likely hits that add most to the region mapped so far); before that, the
-   farthest-point spread of the best tenth of the pool by score (climbing on many fronts
-   at once); plus ``explore_fraction`` prior draws that no model filters;
+4. the batch, of two shares. The exploiting share (``exploit_fraction`` of the screened
+   points) is steered by the committee's mean alone, calibrated without the uncertainty
+   term: once ``min_positive`` points are in target it is drawn at random with
+   probability proportional to P^2 (likely hits spread over the whole predicted region,
+   as the seed scan's loop draws from its classifier's region), before that it is the
+   farthest-point spread of the best tenth of the pool by mean (climbing on many
+   fronts). The exploring share is steered by the score with the uncertainty term:
+   greedily the candidates with the largest P^2 x d, d the distance to the nearest
+   in-target point or point chosen before (likely hits that add most to the region
+   mapped so far: its edges and the parts not yet reached), or while climbing the
+   farthest-point spread of the best tenth by score. Plus ``explore_fraction`` prior
+   draws that no model filters. A broad region wants the first share (the uncertainty
+   term sends the second to far, uncertain candidates that mostly miss it), a thin one
+   the second (to reach all of it): with ``exploit_fraction: auto`` the shares start
+   even and then each gets the next batch in proportion to the map cells its in-target
+   points added in the last one (`_shares`; the record's ``exploit_fraction``);
 5. the batch goes through the pool of MPI ranks like any other; every written
    log-likelihood comes from the real calculation, never from the committee.
 
@@ -25,9 +37,10 @@ Every point is written with ``sampler/round``, ``sampler/proposal`` (`PROPOSALS`
 prior, density, explore), ``sampler/p_target`` (the calibrated probability when the point
 was chosen; NaN without a calibration) and ``sampler/predicted_distance`` (the
 committee's mean distance). ``/sampler_info`` holds the per-round record (evaluations,
-in-target points, positives, pseudo-labels, hit rate of the screened points, seconds
-spent training, screening and evaluating) and ``kind = "profile"``: the points are not a
-posterior sample; use them for profile likelihoods and maps of the region.
+in-target points, positives, pseudo-labels, hit rate of the screened points, the
+exploiting share, seconds spent training, screening and evaluating) and
+``kind = "profile"``: the points are not a posterior sample; use them for profile
+likelihoods and maps of the region.
 
 Resume: the points in the file are the training set; ``--resume`` reads them back,
 retrains and continues with the next round (the continuation is not the same sequence
@@ -56,6 +69,8 @@ log = logging.getLogger(__name__)
 CLIMB_FRACTION = 0.1
 #: P^PRECISION_POWER x d: the weight of a likely hit against the distance it adds
 PRECISION_POWER = 2
+#: the smallest share of a steered batch either way of choosing gets (exploit_fraction auto)
+MIN_SHARE = 0.1
 
 
 @dataclass
@@ -93,7 +108,8 @@ class RoundRecord:
 
     rows: dict[str, list[float]] = field(default_factory=lambda: {
         "round": [], "evaluations": [], "in_target": [], "positives": [], "pseudo": [],
-        "hit_rate": [], "train_seconds": [], "screen_seconds": [], "evaluate_seconds": []})
+        "hit_rate": [], "exploit_fraction": [], "train_seconds": [], "screen_seconds": [],
+        "evaluate_seconds": []})
 
     def add(self, **values: float) -> None:
         for key, column in self.rows.items():
@@ -151,6 +167,7 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         explore_fraction: float = 0.1, prior_fraction: float = 0.5, candidates: int = 200,
         uncertainty_weight: float = 2.0, diversity: float = 1.0, min_positive: int = 20,
         pseudo_fraction: float = 0.1, max_training: int = 5000, per_term: bool = False,
+        exploit_fraction: float | str = "auto", best_loglike: float | None = None,
         initial_model: Path | None = None, export_model: bool = False
         ) -> dict[str, Any] | None:
     """ML-steered scan until ``target_points`` in-target points or ``max_evaluations``
@@ -168,6 +185,14 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         _check(name, value, low)
     _check("explore_fraction", explore_fraction, 0.0, 1.0)
     _check("prior_fraction", prior_fraction, 0.0, 1.0)
+    if exploit_fraction != "auto":
+        if isinstance(exploit_fraction, str):
+            raise SamplerError(f"sampler 'ml_scan' option 'exploit_fraction' must be 'auto' "
+                               f"or a number, got {exploit_fraction!r}")
+        _check("exploit_fraction", exploit_fraction, 0.0, 1.0)
+    if best_loglike is not None and target != "delta_chi2":
+        raise SamplerError("sampler 'ml_scan' option 'best_loglike' needs target "
+                           "'delta_chi2'")
     _check("pseudo_fraction", pseudo_fraction, 0.0, 1.0, strict_low=True)
     _check("confidence", confidence, 0.0, 1.0 - 1e-12, strict_low=True)
     _check("uncertainty_weight", uncertainty_weight, 0.0)
@@ -205,8 +230,9 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
     floor = scan.evaluator.floor
     terms = list(scan.evaluator.graph.terms)
     first = initial_points or batch_size
+    adaptive = exploit_fraction == "auto"
     choice = Choice(explore_fraction, prior_fraction, candidates, uncertainty_weight,
-                    diversity)
+                    diversity, 0.5 if adaptive else float(exploit_fraction))
 
     def labels_of(history: History) -> Any:
         failed = None
@@ -214,7 +240,7 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
             failed = sum((~np.isfinite(v) | (v <= floor)).astype(float)
                          for v in history.terms.values())
         y = lab.distance(history.loglike, history.valid, target=target, threshold=threshold,
-                         floor=floor, failed=failed)
+                         floor=floor, failed=failed, best=best_loglike)
         return lab.labels(y, min_positive=min_positive, pseudo_fraction=pseudo_fraction)
 
     def loop() -> dict[str, Any]:
@@ -222,13 +248,17 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
 
         history, previous = _read_history(scan, terms)
         record = RoundRecord()
-        for key in record.rows:
-            record.rows[key] = [float(v) for v in previous.get(key, [])]
+        done = len(previous.get("round", []))
+        for key in record.rows:     # a column a file of an older version lacks: NaN
+            record.rows[key] = [float(v) for v in previous.get(key, np.full(done, np.nan))]
+        if adaptive and done and np.isfinite(record.rows["exploit_fraction"][-1]):
+            choice.exploit_fraction = record.rows["exploit_fraction"][-1]
         round_ = int(history.round.max()) + 1 if len(history) else 0
         if len(history):
             log.info("ml_scan: resuming at round %d with %d points from the file", round_,
                      len(history))
         calibration = preset[1] if preset is not None else None
+        exploit = None
         while True:
             labels = labels_of(history) if len(history) else None
             n_target = int(labels.in_target.sum()) if labels is not None else 0
@@ -250,6 +280,7 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
                     committee.fit(history.cube[rows], y)
                     calibration = _calibrate(committee, labels.in_target[rows],
                                              uncertainty_weight)
+                    exploit = _calibrate(committee, labels.in_target[rows], 0.0)
                 train_seconds = time.perf_counter() - start
                 surrogate = committee if committee.trained else \
                     (preset[0] if preset is not None else None)
@@ -261,7 +292,8 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
                     p_chosen = predicted = np.full(m, np.nan)
                 else:
                     cube, kind, p_chosen, predicted = choice.batch(
-                        surrogate, calibration, labels, history.cube, rng, m)
+                        surrogate, calibration, labels, history.cube, rng, m,
+                        exploit if surrogate is committee else None)
                 screen_seconds = time.perf_counter() - start
             start = time.perf_counter()
             batch = _evaluate(scan, cube, {"round": np.full(m, round_, np.int32),
@@ -272,9 +304,15 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
             now = labels_of(history)
             screened = (kind == cand.PRIOR) | (kind == cand.DENSITY)
             hits = now.in_target[-m:]
+            share = choice.exploit_fraction
+            if adaptive and choice.exploited is not None:
+                before = history.cube[:-m][now.in_target[:-m]]
+                choice.exploit_fraction = _shares(before, cube, hits, choice.exploited,
+                                                  screened)
             record.add(round=round_, evaluations=len(history), in_target=now.in_target.sum(),
                        positives=now.positive.sum(), pseudo=now.pseudo,
                        hit_rate=hits[screened].mean() if screened.any() else math.nan,
+                       exploit_fraction=share,
                        train_seconds=train_seconds, screen_seconds=screen_seconds,
                        evaluate_seconds=evaluate_seconds)
             log.info("ml_scan round %d: %d evaluated, %d in target%s, hit rate %.2f, "
@@ -309,14 +347,18 @@ class Choice:
     candidates: int
     uncertainty_weight: float
     diversity: float
+    exploit_fraction: float
+    #: which points of the last batch were of the exploiting share (None: no split)
+    exploited: np.ndarray | None = None
 
     def batch(self, surrogate: Any, calibration: Any, labels: Any, evaluated: np.ndarray,
-              rng: np.random.Generator, m: int
+              rng: np.random.Generator, m: int, exploit: Any = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``m`` points: screened candidates and unscreened prior draws; with their kind,
-        calibrated probability and predicted distance (module docstring, step 4)."""
+        calibrated probability and predicted distance (module docstring, step 4).
+        ``calibration`` maps the score with the uncertainty bonus, ``exploit`` the mean
+        alone (None: no exploiting share this round)."""
         from ..ml import candidates as cand
-        from ..ml.selection import farthest_points
 
         ndim = evaluated.shape[1]
         n_explore = round(self.explore_fraction * m)
@@ -330,13 +372,23 @@ class Choice:
         score = mean[:, 0] - self.uncertainty_weight * spread[:, 0]
         p = calibration(score) if calibration is not None else np.full(len(pool), np.nan)
         mapping = calibration is not None and (labels is None or labels.enough)
+        n_exploit = round(self.exploit_fraction * n_steered)
+        if mapping and exploit is None:
+            n_exploit = 0
         if mapping:
-            chosen = farthest_points(pool, n_steered, found,
-                                     weight=p**PRECISION_POWER + 1e-12, power=self.diversity)
+            exploited = np.zeros(0, dtype=np.int64)
+            if n_exploit:
+                p_mean = exploit(mean[:, 0])
+                exploited = _draw(rng, p_mean**PRECISION_POWER, n_exploit)
+                p[exploited] = p_mean[exploited]
+            chosen = _spread(pool, n_steered - n_exploit, found, exploited,
+                             p**PRECISION_POWER + 1e-12, self.diversity)
         else:
-            top = np.argsort(score, kind="stable")[:max(n_steered,
-                                                        math.ceil(CLIMB_FRACTION * len(pool)))]
-            chosen = top[farthest_points(pool[top], n_steered, found, power=self.diversity)]
+            exploited = _best_spread(pool, mean[:, 0], n_exploit, found, self.diversity)
+            chosen = _spread(pool, n_steered - n_exploit, found, exploited, None,
+                             self.diversity, order=score)
+        self.exploited = np.arange(m) < n_exploit if 0 < n_exploit < n_steered else None
+        chosen = np.concatenate([exploited, chosen])
         explore = rng.random((n_explore, ndim))
         explore_mean, explore_spread = surrogate.predict(explore)
         explore_score = explore_mean[:, 0] - self.uncertainty_weight * explore_spread[:, 0]
@@ -346,6 +398,66 @@ class Choice:
                 np.concatenate([kind[chosen], np.full(n_explore, cand.EXPLORE, np.int8)]),
                 np.concatenate([p[chosen], explore_p]),
                 np.concatenate([mean[chosen, 0], explore_mean[:, 0]]))
+
+
+def _shares(found: np.ndarray, cube: np.ndarray, hits: np.ndarray, exploited: np.ndarray,
+            steered: np.ndarray) -> float:
+    """The exploiting share of the next batch: each share gets the batch in proportion to
+    what its points added to the map in the last one: the cells of the 2-D grids
+    (`fit.ml.coverage.plane_cells`) that its in-target points occupy and the ``found``
+    ones did not, per plane and per point, Laplace-smoothed ((new + 1) / (points + 2));
+    within [`MIN_SHARE`, 1 - `MIN_SHARE`] so that neither stops."""
+    from ..ml.coverage import plane_cells
+
+    if cube.shape[1] < 2:
+        return 0.5
+    old = np.unique(plane_cells(found)) if len(found) else np.zeros(0, np.int64)
+    planes = cube.shape[1] * (cube.shape[1] - 1) // 2
+    rate = []
+    for mask in (exploited & steered, ~exploited & steered):
+        new = np.setdiff1d(plane_cells(cube[mask & hits]), old).size / planes
+        rate.append((new + 1.0) / (mask.sum() + 2.0))
+    return float(np.clip(rate[0] / (rate[0] + rate[1]), MIN_SHARE, 1.0 - MIN_SHARE))
+
+
+def _draw(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
+    """``k`` distinct indices drawn with probability proportional to ``weight`` (from a
+    uniform pool, a sample of the predicted region in proportion to its prior volume;
+    the candidate pool is half prior draws, half the mixture around the positives)."""
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    weight = np.asarray(weight, dtype=float) + 1e-12
+    return rng.choice(len(weight), size=min(k, len(weight)), replace=False,
+                      p=weight / weight.sum())
+
+
+def _best_spread(pool: np.ndarray, order: np.ndarray, k: int, found: np.ndarray,
+                 diversity: float) -> np.ndarray:
+    """``k`` of the best `CLIMB_FRACTION` of ``pool`` by ``order`` (lower is better),
+    spread by farthest-point sampling away from ``found``."""
+    from ..ml.selection import farthest_points
+
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argsort(order, kind="stable")[:max(k, math.ceil(CLIMB_FRACTION * len(pool)))]
+    return top[farthest_points(pool[top], k, found, power=diversity)]
+
+
+def _spread(pool: np.ndarray, k: int, found: np.ndarray, taken: np.ndarray,
+            weight: np.ndarray | None, diversity: float, order: np.ndarray | None = None
+            ) -> np.ndarray:
+    """``k`` more of ``pool`` (not in ``taken``) by greedy weight x distance^diversity to
+    the ``found`` points and those taken or chosen before; with ``order`` instead of a
+    weight, the spread of the best `CLIMB_FRACTION` by it (`_best_spread`)."""
+    from ..ml.selection import farthest_points
+
+    rest = np.setdiff1d(np.arange(len(pool)), taken)
+    known = np.concatenate([found, pool[taken]])
+    if order is not None:
+        return rest[_best_spread(pool[rest], order[rest], k, known, diversity)]
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    return rest[farthest_points(pool[rest], k, known, weight=weight[rest], power=diversity)]
 
 
 def _training_rows(labels: Any, rng: np.random.Generator, max_training: int) -> np.ndarray:
