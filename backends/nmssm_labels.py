@@ -23,6 +23,7 @@ def _spectrum() -> dict[str, Label]:
         out.update({f"m{key}{i}": (f"m_{{\\tilde {name}_{i}}}", "GeV") for i in (1, 2)})
     out.update({"msmuL": ("m_{\\tilde\\mu_L}", "GeV"), "msmuR": ("m_{\\tilde\\mu_R}", "GeV"),
                 "msnumu": ("m_{\\tilde\\nu_\\mu}", "GeV"),
+                "msnutau": ("m_{\\tilde\\nu_\\tau}", "GeV"),
                 "msuL": ("m_{\\tilde u_L}", "GeV"), "msuR": ("m_{\\tilde u_R}", "GeV"),
                 "msdL": ("m_{\\tilde d_L}", "GeV"), "msdR": ("m_{\\tilde d_R}", "GeV"),
                 "mgluino": ("m_{\\tilde g}", "GeV"), "mW": ("m_W", "GeV")})

@@ -40,7 +40,6 @@ import numpy as np
 
 from . import sm_inputs as sm
 from .ewkino_lo import GAMMA_W, GAMMA_Z
-from .sfermions import sfermions
 from .vertices import PARTNER, SPECIES, Vertices, quark_masses, sm_vector
 
 NEUTRALINOS = (1000022, 1000023, 1000025, 1000035, 1000045)
@@ -237,7 +236,7 @@ def sfermion_masses(spec: dict, params: dict) -> dict[str, tuple[np.ndarray, ...
     """Masses [GeV] of the sfermion states per species (mass-ordered for t, b, tau)."""
     out = {f: tuple(spec[k] for k in keys) for f, keys in SFERMION_MASS.items()
            if all(k in spec for k in keys)}
-    out["nu_tau"] = (np.sqrt(np.maximum(sfermions(params)["msnutau_sq"], 0.0)),)
+    out["nu_tau"] = (np.maximum(spec["msnutau"], 0.0),)
     return out
 
 

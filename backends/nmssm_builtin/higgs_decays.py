@@ -225,7 +225,6 @@ def sfermion_widths(spec: dict, p: dict, mh: np.ndarray, ma: np.ndarray
     the sfermion mass matrices along the Higgs directions (``vertices.higgs_sfermion``),
     the CP-odd ones those of the L-R entry (``couplings.sfermion_odd_derivative``); CP-odd
     states couple only the two mixed third-generation states."""
-    from .sfermions import sfermions
     from .vertices import vertices
 
     out: dict[str, dict[str, np.ndarray]] = {s: {} for s in (*EVEN, *ODD)}
@@ -250,7 +249,7 @@ def sfermion_widths(spec: dict, p: dict, mh: np.ndarray, ma: np.ndarray
             out[state][f"{kind}12"] = 2.0 * colour * hw.scalar_pair(
                 ma[:, j], g_odd[:, j], msf[0], msf[1], False)
     masses = dict(spec)
-    masses["msnutau"] = np.sqrt(np.maximum(sfermions(p)["msnutau_sq"], 0.0))
+    masses["msnutau"] = np.maximum(spec["msnutau"], 0.0)
     for channel, (key, (species, k), colour, flavours) in LIGHT_SFERMIONS.items():
         g = couplings[species][:, :, k, k]
         msf = np.abs(masses[key])
@@ -266,7 +265,6 @@ def charged_sfermion_widths(spec: dict, p: dict, mhc: np.ndarray) -> dict[str, n
     g/(sqrt2 M_W) = 1/v: G_LL = m_d^2 tb + m_u^2/tb - M_W^2 sin 2b, G_RR = m_u m_d (tb + 1/tb),
     G_(uL dR) = m_d (A_d tb + mu), G_(uR dL) = m_u (A_u/tb + mu) (Djouadi, Phys. Rept. 459
     (2008) 1, hep-ph/0503173, sect. 1.2.3), rotated by the sfermion mixings."""
-    from .sfermions import sfermions
     from .vertices import quark_masses
 
     tanb, mu = p["tanb"], p["mueff"]
@@ -293,7 +291,7 @@ def charged_sfermion_widths(spec: dict, p: dict, mhc: np.ndarray) -> dict[str, n
     zero = np.zeros_like(mhc)
     g = coupling_matrix(zero, np.full_like(mhc, sm.MTAU), zero, p["Atau"])
     g_tau = np.einsum("nb,njb->nj", g[:, 0, :], spec["stau_mix"])      # sneutrino is L
-    m_snutau = np.sqrt(np.maximum(sfermions(p)["msnutau_sq"], 0.0))
+    m_snutau = np.maximum(spec["msnutau"], 0.0)
     for j in range(2):
         out[f"snutaustau{j + 1}"] = hw.scalar_pair(mhc, g_tau[:, j], m_snutau,
                                                    np.abs(spec[f"mstau{j + 1}"]), False)

@@ -10,7 +10,6 @@ from fit import PartlyInvalid, provider
 from ..nmssm_labels import LABELS
 from .checks import REASONS, theory_checks
 from .couplings import higgs_couplings as _couplings
-from .sfermions import sfermions
 from .spectrum import as_arrays, compute
 
 
@@ -63,9 +62,7 @@ class NMSSMBuiltinSLHA:
         from .slha import add_ewkino_blocks, to_documents
 
         p = as_arrays(params)
-        spec = dict(spectrum)
-        spec["_squares"] = {"msnutau_sq": sfermions(p)["msnutau_sq"]}
-        docs = to_documents(spec, p, decays=higgs_decays)
+        docs = to_documents(spectrum, p, decays=higgs_decays)
         if ewkino_decays is not None:
             add_ewkino_blocks(docs, ewkino_decays, ewkino_xsec)
         return docs

@@ -103,7 +103,6 @@ def micromegas_label(channel: str) -> str | None:
 def inputs(spectrum: dict, params: dict, higgs_decays: dict):
     """The per-point masses, widths and couplings of the annihilation processes."""
     from . import annihilation_inos as ai
-    from .sfermions import sfermions
     from .spectrum import as_arrays
     from .vertices import vertices
 
@@ -111,13 +110,11 @@ def inputs(spectrum: dict, params: dict, higgs_decays: dict):
     n = p["tanb"].shape[0]
     spec = {k: np.asarray(v) for k, v in spectrum.items() if not k.startswith("_")}
     mneu = np.stack([spec[f"mneu{i}"] for i in range(1, 6)], axis=1)
-    m_nutau = np.sqrt(np.abs(sfermions(p)["msnutau_sq"]))
     msf = {"u": ("msuL", "msuR"), "c": ("msuL", "msuR"), "d": ("msdL", "msdR"),
            "s": ("msdL", "msdR"), "t": ("mst1", "mst2"), "b": ("msb1", "msb2"),
            "e": ("msmuL", "msmuR"), "mu": ("msmuL", "msmuR"), "tau": ("mstau1", "mstau2"),
-           "nu_e": ("msnumu",), "nu_mu": ("msnumu",)}
+           "nu_e": ("msnumu",), "nu_mu": ("msnumu",), "nu_tau": ("msnutau",)}
     msf = {f: np.stack([np.abs(spec[k]) for k in keys], axis=1) for f, keys in msf.items()}
-    msf["nu_tau"] = m_nutau[:, None]
     return ai.Inputs(
         vx=vertices(spec, p), mneu=mneu,
         mcha=np.stack([spec["mcha1"], spec["mcha2"]], axis=1),

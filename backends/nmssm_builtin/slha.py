@@ -27,7 +27,7 @@ PDG = {"mh1": 25, "mh2": 35, "mh3": 45, "ma1": 36, "ma2": 46, "mhc": 37, "mW": 2
        "mneu5": 1000045, "mcha1": 1000024, "mcha2": 1000037, "mgluino": 1000021,
        "msdL": 1000001, "msdR": 2000001, "msuL": 1000002, "msuR": 2000002,
        "msb1": 1000005, "msb2": 2000005, "mst1": 1000006, "mst2": 2000006,
-       "msmuL": 1000013, "msmuR": 2000013, "msnumu": 1000014,
+       "msmuL": 1000013, "msmuR": 2000013, "msnumu": 1000014, "msnutau": 1000016,
        "mstau1": 1000015, "mstau2": 2000015}
 #: first-two-generation partners written with the same mass
 COPIES = {"msdL": 1000003, "msdR": 2000003, "msuL": 1000004, "msuR": 2000004,
@@ -63,8 +63,7 @@ def to_documents(spec: dict, params: dict, decays: dict | None = None) -> list[A
         block("EXTPAR", {idx: float(p[k][i]) for k, idx in EXTPAR.items() if k in p})
         masses = {code: float(spec[k][i]) for k, code in PDG.items()}
         masses.update({code: float(spec[k][i]) for k, code in COPIES.items()})
-        masses.update({5: sm.MB_MB, 6: sm.MT_POLE, 15: sm.MTAU, 23: sm.MZ,
-                       1000016: float(np.sqrt(max(spec["_squares"]["msnutau_sq"][i], 0.0)))})
+        masses.update({5: sm.MB_MB, 6: sm.MT_POLE, 15: sm.MTAU, 23: sm.MZ})
         block("MASS", masses)
         for key, name in MATRICES.items():
             m = spec[key][i]

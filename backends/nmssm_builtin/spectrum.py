@@ -141,7 +141,7 @@ def _compute_block(p: dict[str, np.ndarray], loops: bool, two_loop: bool,
     out["mcha1"], out["mcha2"] = mcha[:, 0], mcha[:, 1]
     sf = sfermions(p, h.get("running"))
     for name in ("mst1", "mst2", "msb1", "msb2", "mstau1", "mstau2", "msmuL", "msmuR",
-                 "msnumu", "msuL", "msuR", "msdL", "msdR"):
+                 "msnumu", "msnutau", "msuL", "msuR", "msdL", "msdR"):
         out[name] = higgs.signed_sqrt(sf[f"{name}_sq"])
     out["mgluino"] = sf["mgluino"]
     out["mW"] = np.full(n, sm.MW)
