@@ -113,8 +113,8 @@ class NMSSMTools(SLHAProgram):
 
 #: (spectrum key, PDG code) of the single masses
 SINGLE_MASSES = (("mhc", 37), ("msmuL", 1000013), ("msmuR", 2000013), ("msnumu", 1000014),
-                 ("msuL", 1000002), ("msuR", 2000002), ("msdL", 1000001), ("msdR", 2000001),
-                 ("mgluino", 1000021))
+                 ("msnutau", 1000016), ("msuL", 1000002), ("msuR", 2000002),
+                 ("msdL", 1000001), ("msdR", 2000001), ("mgluino", 1000021))
 NEUTRALINOS = (1000022, 1000023, 1000025, 1000035, 1000045)
 CHARGINOS = (1000024, 1000037)
 #: (key prefix, PDG codes, mixing block, mixing key) of the third-generation sfermions

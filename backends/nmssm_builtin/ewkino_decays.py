@@ -232,12 +232,10 @@ def _open(m_parent: np.ndarray, m_fermion: np.ndarray, m_sfermions: tuple) -> bo
     return bool(np.any(np.abs(m_parent) > lightest + m_fermion))
 
 
-def sfermion_masses(spec: dict, params: dict) -> dict[str, tuple[np.ndarray, ...]]:
+def sfermion_masses(spec: dict) -> dict[str, tuple[np.ndarray, ...]]:
     """Masses [GeV] of the sfermion states per species (mass-ordered for t, b, tau)."""
-    out = {f: tuple(spec[k] for k in keys) for f, keys in SFERMION_MASS.items()
-           if all(k in spec for k in keys)}
-    out["nu_tau"] = (np.maximum(spec["msnutau"], 0.0),)
-    return out
+    return {f: tuple(spec[k] for k in keys) for f, keys in SFERMION_MASS.items()
+            if all(k in spec for k in keys)}
 
 
 def fermion_pole_masses(params: dict) -> dict[str, np.ndarray]:
@@ -256,7 +254,7 @@ def decays(spec: dict, params: dict, v: Vertices) -> DecayTable:
     mh = [spec["mh1"], spec["mh2"], spec["mh3"]]
     ma = [spec["ma1"], spec["ma2"]]
     mhc = spec["mhc"]
-    msf = sfermion_masses(spec, params)
+    msf = sfermion_masses(spec)
     mf = fermion_pole_masses(params)
     zn, zc, wv, hcv = v.z_neutralino, v.z_chargino, v.w_neutralino_chargino, \
         v.hc_neutralino_chargino

@@ -26,11 +26,10 @@ def nmssm_builtin_ewkino_xsec(spectrum: dict, params: dict) -> dict[str, np.ndar
     """13 TeV cross sections [pb] of electroweakino and slepton pairs, {"pdg1,pdg2": sigma}
     (charge signs kept: "1000023,-1000024" is chi2 chi1-): LO with the model's couplings
     times the NLO+NLL K-factor of the pure states."""
-    from .ewkino_decays import sfermion_masses
     from .ewkino_xsec import electroweakinos, sleptons
     from .vertices import vertices
 
     p = as_arrays(params)
     out = electroweakinos(spectrum, vertices(spectrum, p))
-    out.update(sleptons(spectrum, sfermion_masses(spectrum, p)["nu_tau"][0]))
+    out.update(sleptons(spectrum, spectrum["msnutau"]))
     return out
