@@ -17,6 +17,7 @@ from backends.nmssm_builtin.vertices import gauge_couplings
 ROOT = Path(__file__).resolve().parents[1]
 ORACLE = ROOT.parent / "shared" / "reference" / "oracle"
 M_MU = 0.1056583755
+SQUARKS = ("MQ3", "MU3", "MD3", "MQ12", "MU12", "MD12")
 
 
 def point(n: int = 1, **changes: float | np.ndarray) -> dict[str, np.ndarray]:
@@ -53,7 +54,9 @@ def test_decoupling_scales_as_one_over_m_squared():
     def batch(k: float) -> dict[str, np.ndarray]:
         masses = {key: k * v for key, v in (("mueff", 700.0), ("M1", 400.0), ("M2", 900.0),
                                              ("ML12", 600.0), ("ME12", 500.0),
-                                             ("Alambda", 2500.0))}
+                                             ("ML3", 600.0), ("ME3", 500.0),
+                                             ("Alambda", 2500.0), ("M3", 1000.0),
+                                             *((q, 1000.0) for q in SQUARKS))}
         return point(1, **masses)
     a1, a2, a4 = (amu(batch(k))["delta_amu"][0] for k in (4.0, 8.0, 16.0))
     assert a1 / a2 == pytest.approx(4.0, rel=0.05)
@@ -109,6 +112,25 @@ def test_barr_zee_and_one_loop_integrals():
                  epsrel=1e-12)[0]
         assert gm2.one_loop_scalar(np.array(r)) == pytest.approx(s, rel=1e-4)
         assert gm2.one_loop_pseudoscalar(np.array(r)) == pytest.approx(p, rel=1e-4)
+
+
+def test_sfermion_barr_zee_function():
+    """f_sf(z) = (z/2)(2 + ln z - 2 g(z)) (hep-ph/0609168 eq. (50)) against its integral
+    -(z/2) int_0^1 x(1-x)/(x(1-x) - z) ln(x(1-x)/z) dx (hep-ph/0104225), and the
+    low-energy theorem: for a heavy loop particle a Barr-Zee diagram is the h-gamma-gamma
+    vertex times ln z, so per unit ln z the scalar function falls by 1/12 where the
+    fermion's f rises by 1/3, the ratio 4 of the amplitudes A_1/2 -> 4/3 and A_0 -> 1/3."""
+    from scipy.integrate import quad
+
+    for z in (0.05, 0.5, 2.0, 40.0):
+        integral = quad(lambda x, z=z: x * (1 - x) / (x * (1 - x) - z)
+                        * math.log(x * (1 - x) / z), 0, 1, points=[0.5], limit=400)[0]
+        assert gm2.barr_zee_sfermion(np.array(z)) == pytest.approx(-z / 2 * integral, rel=1e-6)
+    z1, z2 = np.array(1e3), np.array(1e4)
+    scalar = (gm2.barr_zee_sfermion(z2) - gm2.barr_zee_sfermion(z1)) / math.log(10)
+    fermion = (gm2.barr_zee_f(z2) - gm2.barr_zee_f(z1)) / math.log(10)
+    assert scalar == pytest.approx(-1 / 12, rel=0.01)
+    assert fermion == pytest.approx(-4 * scalar, rel=0.01)
 
 
 def test_light_pseudoscalar_two_loop_beats_one_loop_above_a_few_gev():
@@ -184,8 +206,8 @@ def test_nmssmtools_convention_does_not_decouple():
     NMSSMTools' keeps the Standard-Model Higgs Barr-Zee diagram (top loop dominant, f(z) of
     hep-ph/0009292 at z = m_t^2/m_h^2, -(4/3) G_F m_mu^2 alpha f/(2 sqrt2 pi^3) ~ -1.5e-11)
     and the bosonic term with c_L = cos^2(2b) M_Z^2/m_h^2 < 1 (~ +1e-11)."""
-    heavy = {"mueff": 16000.0, "M1": 16000.0, "M2": 16000.0, "ML12": 16000.0,
-             "ME12": 16000.0, "Alambda": 16000.0}
+    heavy = {k: 16000.0 for k in ("mueff", "M1", "M2", "M3", "ML12", "ME12", "ML3", "ME3",
+                                  "Alambda", *SQUARKS)}
     p = point(1, **heavy)
     spec = compute(p)
     bsm = gm2.delta_amu(spec, p)

@@ -40,7 +40,7 @@ import numpy as np
 
 from . import qcd_running as qcd
 from . import sm_inputs as sm
-from .vertices import vertices
+from .vertices import Vertices, vertices
 
 SQ2 = math.sqrt(2.0)
 #: v = 246 GeV (the loop amplitudes' normalisation)
@@ -235,12 +235,12 @@ CHARGED_SFERMIONS = (("t", ("mst1", "mst2"), 1, 3, 2 / 3), ("b", ("msb1", "msb2"
                      ("mu", ("msmuL", "msmuR"), 2, 1, -1.0))
 
 
-def charged_sfermions(spec: dict, p: dict
+def charged_sfermions(spec: dict, p: dict, v: Vertices | None = None
                       ) -> list[tuple[int, int, float, np.ndarray, np.ndarray]]:
     """(copies, colour, charge, mass (n,), d m^2/d h_a (n, 3)) of every charged sfermion
-    mass eigenstate, the couplings from ``vertices.higgs_sfermion`` (first and second
-    generations: two degenerate copies, their L and R states unmixed)."""
-    couplings = vertices(spec, p).higgs_sfermion
+    mass eigenstate, the couplings from ``vertices.higgs_sfermion`` (of ``v`` if given;
+    first and second generations: two degenerate copies, their L and R states unmixed)."""
+    couplings = (v if v is not None else vertices(spec, p)).higgs_sfermion
     out = []
     for species, names, copies, colour, charge in CHARGED_SFERMIONS:
         g = couplings[species]                                         # (n, 3, k, k)

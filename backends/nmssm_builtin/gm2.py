@@ -13,15 +13,16 @@ higgsino admixture); masses from the ``spectrum``. Contributions:
 - Leading two-loop QED logarithm, a_1L (1 - 4 alpha/pi ln(M/m_mu)) with M the heavier mass of
   each loop (Degrassi, Giudice, hep-ph/9803384).
 - Higgs bosons at one loop (h_i, a_j, H+; Leveille, Nucl. Phys. B137 (1978) 63; Dedes, Haber,
-  hep-ph/0102297) and the two-loop Barr-Zee diagrams with a photon and a t, b, c, tau or
-  chargino loop (Barr, Zee, PRL 65 (1990) 21; Chang, Keung, Kao, Yuan, hep-ph/0009292;
-  Cheung, Chou, Kong, hep-ph/0103183; Stockinger, hep-ph/0609168 sect. 5), which dominate
+  hep-ph/0102297) and the two-loop Barr-Zee diagrams with a photon and a t, b, c, tau,
+  chargino or (CP-even h_i only) charged-sfermion loop (Barr, Zee, PRL 65 (1990) 21; Chang,
+  Keung, Kao, Yuan, hep-ph/0009292; Cheung, Chou, Kong, hep-ph/0103183; Arhrib, Baek,
+  hep-ph/0104225; Stockinger, hep-ph/0609168 sect. 5), which dominate
   for a light CP-odd Higgs at large tan(beta) (Domingo, Ellwanger, arXiv:0806.0733). The
   Standard-Model Higgs (couplings 1, the mass of the SM-like state) is subtracted, so that the
   result is the contribution beyond the Standard Model and vanishes at decoupling.
 
-Left out: sfermion loops in Barr-Zee diagrams and Barr-Zee diagrams with a Z (suppressed
-by 1 - 4 s_W^2), which are below 1e-11 in the oracle sample according to NMSSMTools.
+Left out: Barr-Zee diagrams with a Z (suppressed by 1 - 4 s_W^2) and with a W and a
+charged Higgs, below 1e-11 in the oracle sample according to NMSSMTools.
 
 ``convention="nmssmtools"`` gives the quantity NMSSMTools 5.6 prints as Delta a_mu, for
 validation against it: the Standard-Model Higgs is not subtracted from the Barr-Zee
@@ -47,6 +48,7 @@ from fit import PartlyInvalid, provider
 
 from ..nmssm_labels import LABELS
 from . import sm_inputs as sm
+from .couplings import V246, charged_sfermions
 from .loop_functions import dipole_parts, i3
 from .sfermions import sfermion_pair
 from .vertices import M_MUON, Vertices, gauge_couplings, vertices
@@ -147,6 +149,15 @@ def barr_zee_g(z: np.ndarray) -> np.ndarray:
     table (ln(z) + 2)/2."""
     z = np.asarray(z, dtype=float)
     return np.where(z > 1e4, (np.log(z) + 2.0) / 2.0, _interpolate("g", z))
+
+
+def barr_zee_sfermion(z: np.ndarray) -> np.ndarray:
+    """f_sf(z) = (z/2) (2 + ln z - 2 g(z)), the Barr-Zee function of a scalar loop
+    (hep-ph/0609168 eq. (50), whose f_PS is 2 g); -> -(ln z)/12 for z -> infinity, a
+    quarter of the fermion's slope, as the two loops' h-gamma-gamma amplitudes (1/3 and
+    4/3)."""
+    z = np.asarray(z, dtype=float)
+    return z / 2.0 * (2.0 + np.log(z) - 2.0 * barr_zee_g(z))
 
 
 def one_loop_scalar(r: np.ndarray) -> np.ndarray:
@@ -286,7 +297,9 @@ def barr_zee(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray], v:
                                                           + k_mu^a k_f^a g(m_f^2/m_a^2)]
 
     (hep-ph/0009292, hep-ph/0103183), k the reduced Yukawa couplings (charginos: their
-    diagonal h, a couplings from ``vertices`` over m_chi/(sqrt2 v), N_c Q^2 = 1)."""
+    diagonal h, a couplings from ``vertices`` over m_chi/(sqrt2 v), N_c Q^2 = 1); the
+    charged sfermions add k_mu^h N_c Q^2 (sqrt2 v g_h/(2 m^2)) f_sf(m^2/m_h^2), g_h = d m^2/d h
+    (hep-ph/0104225; the normalisation of their h-gamma-gamma amplitude in ``couplings``)."""
     mh = np.stack([spectrum[f"mh{i}"] for i in (1, 2, 3)], -1)
     ma = np.stack([spectrum[f"ma{i}"] for i in (1, 2)], -1)
     masses = {"t": sm.mt_msbar_at_mt(), "b": sm.MB_MB, "c": M_CHARM, "tau": sm.MTAU}
@@ -311,6 +324,10 @@ def barr_zee(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray], v:
     total += np.sum(v.ka_down[:, :, None] * k_a * barr_zee_g((mcha[:, None, :]
                                                              / ma[:, :, None]) ** 2),
                     axis=(1, 2))
+    for copies, colour, charge, msf, g_h in charged_sfermions(spectrum, p, v):
+        reduced = V246 * g_h / (2.0 * msf[:, None] ** 2)
+        total += copies * colour * charge**2 * np.sum(
+            v.k_down * reduced * barr_zee_sfermion((msf[:, None] / mh) ** 2), axis=1)
     return sm.G_F * M_MUON**2 * ALPHA_0 / (2.0 * math.sqrt(2.0) * math.pi**3) * total
 
 
