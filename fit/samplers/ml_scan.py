@@ -69,6 +69,9 @@ log = logging.getLogger(__name__)
 CLIMB_FRACTION = 0.1
 #: P^PRECISION_POWER x d: the weight of a likely hit against the distance it adds
 PRECISION_POWER = 2
+#: the exploiting share draws from the whole pool or from its prior candidates alone (a
+#: sample of the predicted region in proportion to its prior volume)
+EXPLOIT_FROM = ("pool", "prior")
 #: the smallest share of a steered batch either way of choosing gets (exploit_fraction auto)
 MIN_SHARE = 0.1
 
@@ -167,7 +170,8 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         explore_fraction: float = 0.1, prior_fraction: float = 0.5, candidates: int = 200,
         uncertainty_weight: float = 2.0, diversity: float = 1.0, min_positive: int = 20,
         pseudo_fraction: float = 0.1, max_training: int = 5000, per_term: bool = False,
-        exploit_fraction: float | str = "auto", best_loglike: float | None = None,
+        exploit_fraction: float | str = "auto", exploit_from: str = "pool",
+        best_loglike: float | None = None,
         initial_model: Path | None = None, export_model: bool = False
         ) -> dict[str, Any] | None:
     """ML-steered scan until ``target_points`` in-target points or ``max_evaluations``
@@ -190,6 +194,9 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
             raise SamplerError(f"sampler 'ml_scan' option 'exploit_fraction' must be 'auto' "
                                f"or a number, got {exploit_fraction!r}")
         _check("exploit_fraction", exploit_fraction, 0.0, 1.0)
+    if exploit_from not in EXPLOIT_FROM:
+        raise SamplerError(f"sampler 'ml_scan' option 'exploit_from' must be one of "
+                           f"{', '.join(EXPLOIT_FROM)}, got {exploit_from!r}")
     if best_loglike is not None and target != "delta_chi2":
         raise SamplerError("sampler 'ml_scan' option 'best_loglike' needs target "
                            "'delta_chi2'")
@@ -232,7 +239,7 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
     first = initial_points or batch_size
     adaptive = exploit_fraction == "auto"
     choice = Choice(explore_fraction, prior_fraction, candidates, uncertainty_weight,
-                    diversity, 0.5 if adaptive else float(exploit_fraction))
+                    diversity, 0.5 if adaptive else float(exploit_fraction), exploit_from)
 
     def labels_of(history: History) -> Any:
         failed = None
@@ -348,6 +355,8 @@ class Choice:
     uncertainty_weight: float
     diversity: float
     exploit_fraction: float
+    #: where the exploiting share draws from (`EXPLOIT_FROM`)
+    exploit_from: str = "pool"
     #: which points of the last batch were of the exploiting share (None: no split)
     exploited: np.ndarray | None = None
 
@@ -379,7 +388,10 @@ class Choice:
             exploited = np.zeros(0, dtype=np.int64)
             if n_exploit:
                 p_mean = exploit(mean[:, 0])
-                exploited = _draw(rng, p_mean**PRECISION_POWER, n_exploit)
+                weight = p_mean**PRECISION_POWER
+                if self.exploit_from == "prior":
+                    weight = np.where(kind == cand.PRIOR, weight, 0.0)
+                exploited = _draw(rng, weight, n_exploit)
                 p[exploited] = p_mean[exploited]
             chosen = _spread(pool, n_steered - n_exploit, found, exploited,
                              p**PRECISION_POWER + 1e-12, self.diversity)
