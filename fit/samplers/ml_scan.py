@@ -388,10 +388,9 @@ class Choice:
             exploited = np.zeros(0, dtype=np.int64)
             if n_exploit:
                 p_mean = exploit(mean[:, 0])
-                weight = p_mean**PRECISION_POWER
-                if self.exploit_from == "prior":
-                    weight = np.where(kind == cand.PRIOR, weight, 0.0)
-                exploited = _draw(rng, weight, n_exploit)
+                eligible = (np.flatnonzero(kind == cand.PRIOR) if self.exploit_from == "prior"
+                            else np.arange(len(pool)))
+                exploited = eligible[_draw(rng, p_mean[eligible]**PRECISION_POWER, n_exploit)]
                 p[exploited] = p_mean[exploited]
             chosen = _spread(pool, n_steered - n_exploit, found, exploited,
                              p**PRECISION_POWER + 1e-12, self.diversity)
