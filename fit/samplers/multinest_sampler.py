@@ -350,7 +350,7 @@ class _Snapshots:
     folder: Path
     interval: float = 1.0
     _stamp: int = 0
-    _checked: float = 0.0
+    _checked: float = float("-inf")  # time.monotonic() may start near 0 after a boot
 
     def update(self) -> None:
         now = time.monotonic()
