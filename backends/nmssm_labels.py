@@ -26,7 +26,10 @@ def _spectrum() -> dict[str, Label]:
                 "msnutau": ("m_{\\tilde\\nu_\\tau}", "GeV"),
                 "msuL": ("m_{\\tilde u_L}", "GeV"), "msuR": ("m_{\\tilde u_R}", "GeV"),
                 "msdL": ("m_{\\tilde d_L}", "GeV"), "msdR": ("m_{\\tilde d_R}", "GeV"),
-                "mgluino": ("m_{\\tilde g}", "GeV"), "mW": ("m_W", "GeV")})
+                "mgluino": ("m_{\\tilde g}", "GeV"), "mW": ("m_W", "GeV"),
+                "q_st": ("Q_{\\tilde t}", "GeV"), "gp_q": ("g'(Q)", ""),
+                "g_q": ("g(Q)", ""), "tanb_q": ("\\tan\\beta(Q)", ""),
+                "vev_q": ("v(Q)", "GeV")})
     return out
 
 

@@ -418,7 +418,8 @@ def test_provider_returns_the_documented_keys_and_couplings(registry):
     keys = {"mh1", "mh2", "mh3", "ma1", "ma2", "mhc", "mneu1", "mneu2", "mneu3", "mneu4",
             "mneu5", "mcha1", "mcha2", "mst1", "mst2", "msb1", "msb2", "mstau1", "mstau2",
             "msmuL", "msmuR", "msnumu", "msnutau", "msuL", "msuR", "msdL", "msdR", "mgluino",
-            "mW", "S", "P", "N", "U", "V", "stop_mix", "sbottom_mix", "stau_mix"}
+            "mW", "S", "P", "N", "U", "V", "stop_mix", "sbottom_mix", "stau_mix",
+            "q_st", "gp_q", "g_q", "tanb_q", "vev_q"}
     assert set(out.value) == keys
     assert out.value["S"].shape == (64, 3, 3) and out.value["P"].shape == (64, 2, 3)
     assert len(out.code) == 64 and set(out.code[~out.invalid]) == {""}

@@ -28,8 +28,11 @@ charged Higgs, below 1e-11 in the oracle sample according to NMSSMTools.
 validation against it: the Standard-Model Higgs is not subtracted from the Barr-Zee
 diagrams (~ -1.5e-11), the leading logarithm of the two-loop bosonic difference to the
 Standard Model is added with the loop-corrected Higgs masses (Heinemeyer, Stockinger,
-Weiglein, hep-ph/0405255; ~ +1e-11, but large for a light doublet-like scalar), and every
-one-loop diagram takes its QED logarithm at one scale, max(m_chi2+, m_smu2). Neither term
+Weiglein, hep-ph/0405255; ~ +1e-11, but large for a light doublet-like scalar), every
+one-loop diagram takes its QED logarithm at one scale, max(m_chi2+, m_smu2), and the
+one-loop couplings g, g' and y_mu = m_mu/v_d are the running (DRbar) ones at the stop scale
+without the tan(beta) resummation, as NMSSMTools' MAGNMU takes them (g'^2 there is ~4%
+above its on-shell value, which moves the bino-smuon loops by as much). Neither term
 vanishes at decoupling, since the Standard-Model prediction already contains both; the
 default (``"bsm"``) is the contribution beyond the Standard Model, which the muon g-2
 likelihood needs.
@@ -51,7 +54,7 @@ from . import sm_inputs as sm
 from .couplings import V246, charged_sfermions
 from .loop_functions import dipole_parts, i3
 from .sfermions import sfermion_pair
-from .vertices import M_MUON, Vertices, gauge_couplings, vertices
+from .vertices import M_MUON, Chiral, Vertices, gauge_couplings, vertices
 
 #: fine-structure constant in the Thomson limit (CODATA 2018): the photon coupling of the
 #: two-loop QED logarithm and of the Barr-Zee diagrams
@@ -216,16 +219,37 @@ def _qed_log(masses: np.ndarray) -> np.ndarray:
     return 1.0 - 4.0 * ALPHA_0 / math.pi * np.log(masses / M_MUON)
 
 
+def muon_ino_couplings(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray],
+                       v: Vertices, running: bool = False) -> tuple[Chiral, Chiral]:
+    """The smuon-neutralino and sneutrino-chargino couplings of the muon (``vertices``):
+    on shell, or with ``running`` g, g' and y_mu = m_mu/v_d taken at the spectrum's scale
+    (its keys ``g_q``, ``gp_q``, ``vev_q``, ``tanb_q``: the built-in spectrum with loops,
+    DRbar at the stop scale; on shell where it has none), as NMSSMTools' MAGNMU takes them
+    at its SUSY scale."""
+    keys = ("g_q", "gp_q", "vev_q", "tanb_q")
+    if not running or not all(k in spectrum for k in keys):
+        return v.sfermion_neutralino["mu"], v.sfermion_chargino["nu_mu"]
+    g, gp = np.asarray(spectrum["g_q"], float), np.asarray(spectrum["gp_q"], float)
+    # the vertices take v_d = v_higgs cos(beta) with the input tan(beta): v_d(Q) = v(Q) cos(beta(Q))
+    v_higgs = spectrum["vev_q"] * np.sqrt((1.0 + p["tanb"] ** 2)
+                                          / (1.0 + np.asarray(spectrum["tanb_q"]) ** 2))
+    neutralino, _ = v.sfermion_ino_couplings("mu", g, gp, v_higgs)
+    _, chargino = v.sfermion_ino_couplings("nu_mu", g, gp, v_higgs)
+    return neutralino, chargino
+
+
 def one_loop_superpartners(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray],
                            v: Vertices, qed_log: bool = True, tanb_resummation: bool = True,
-                           common_qed_scale: bool = False) -> dict[str, np.ndarray]:
+                           common_qed_scale: bool = False, running_couplings: bool = False
+                           ) -> dict[str, np.ndarray]:
     """Neutralino-smuon and chargino-sneutrino loops (with the QED logarithm and the Yukawa
     resummation if asked): keys ``neutralino``, ``chargino``, ``delta_mu``. The QED
     logarithm takes the heavier mass of each loop, or with ``common_qed_scale`` the heavier
-    chargino or smuon mass for all (NMSSMTools)."""
+    chargino or smuon mass for all (NMSSMTools); ``running_couplings`` as in
+    `muon_ino_couplings`."""
     dmu = delta_mu(spectrum, p) if tanb_resummation else np.zeros_like(p["tanb"])
     resum = 1.0 / (1.0 + dmu)
-    neu = v.sfermion_neutralino["mu"]
+    neu, cha = muon_ino_couplings(spectrum, p, v, running_couplings)
     # the pure-Yukawa entries: P_L coupling of mu~_L and P_R coupling of mu~_R
     left, right = neu.L.real.copy(), neu.R.real.copy()
     left[:, 0] *= resum[:, None]
@@ -245,7 +269,6 @@ def one_loop_superpartners(spectrum: Mapping[str, np.ndarray], p: Mapping[str, n
         terms = terms * _qed_log(scale)
     a_neu = M_MUON / (16.0 * math.pi**2) * np.sum(terms, axis=(1, 2))
 
-    cha = v.sfermion_chargino["nu_mu"]
     cl = cha.L.real[:, 0] * resum[:, None]
     cr = cha.R.real[:, 0]
     mcha = np.stack([spectrum["mcha1"], spectrum["mcha2"]], -1)
@@ -364,8 +387,8 @@ def delta_amu(spectrum: Mapping[str, np.ndarray], p: Mapping[str, np.ndarray], *
     nmssmtools = convention == "nmssmtools"
     v = vertices(spectrum, p)
     out = one_loop_superpartners(spectrum, p, v, qed_log=qed_log,
-                                 tanb_resummation=tanb_resummation,
-                                 common_qed_scale=nmssmtools)
+                                 tanb_resummation=tanb_resummation and not nmssmtools,
+                                 common_qed_scale=nmssmtools, running_couplings=nmssmtools)
     zero = np.zeros_like(p["tanb"])
     out["higgs_1l"] = higgs_one_loop(spectrum, p, v) if higgs else zero
     out["barr_zee"] = barr_zee(spectrum, p, v, subtract_sm=not nmssmtools) if higgs else zero
@@ -384,7 +407,8 @@ def nmssm_builtin_delta_amu(spectrum: dict, params: dict, *, qed_log: bool = Tru
     neutralino/chargino loops with the tan(beta) resummation of the muon Yukawa
     (``tanb_resummation``) and the two-loop QED logarithm (``qed_log``), plus the Higgs
     one-loop and Barr-Zee two-loop diagrams (``higgs``); ``convention: nmssmtools`` for the
-    quantity NMSSMTools prints (module docstring). Points whose lighter smuon is
+    quantity NMSSMTools prints (module docstring; running couplings, so no
+    ``tanb_resummation``). Points whose lighter smuon is
     tachyonic once the L-R mixing is in are invalid (code ``tachyon_smuon``)."""
     from .spectrum import as_arrays
 

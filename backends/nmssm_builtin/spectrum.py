@@ -112,6 +112,14 @@ def compute(params: dict, loops: bool = True, two_loop: bool = True,
     return _compute_block(p, loops, two_loop, ino_corrections)
 
 
+def running_couplings(run: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The DRbar couplings at the stop scale that the spectrum used (``running``): q_st
+    [GeV], gp_q = g', g_q = g, tanb_q, vev_q = sqrt(v_u^2 + v_d^2) [GeV] (~174 at M_Z),
+    as SLHA's GAUGE and HMIX blocks at Q hold them."""
+    return {"q_st": np.sqrt(run["q2"]), "gp_q": np.sqrt(run["g1sq"]),
+            "g_q": np.sqrt(run["g2sq"]), "tanb_q": run["tanb"], "vev_q": run["v"]}
+
+
 def _concatenate(parts: list[dict]) -> dict:
     """The spectra of consecutive blocks of points joined (nested mappings included)."""
     first = parts[0]
@@ -153,5 +161,7 @@ def _compute_block(p: dict[str, np.ndarray], loops: bool, two_loop: bool,
     # (with loops: the running stop and sbottom masses squared under "m..._run_sq")
     out["_squares"] = squares  # type: ignore[assignment]
     if loops:
-        out["_running"] = h["running"]  # type: ignore[assignment]  (for the vacuum check)
+        run = h["running"]
+        out["_running"] = run  # type: ignore[assignment]  (for the vacuum check)
+        out.update(running_couplings(run))
     return out

@@ -296,14 +296,22 @@ def _sfermion_states(spec: dict, species: str, n: int) -> np.ndarray:
     return np.broadcast_to(np.eye(2), (n, 2, 2)).copy()
 
 
+def _column(x: float | np.ndarray) -> float | np.ndarray:
+    """A coupling per point (n,) as a column (n, 1) against the state axis; floats as they are."""
+    return np.asarray(x, float)[:, None] if np.ndim(x) else x
+
+
 def _sfermion_neutralino(species: str, rmix: np.ndarray, nmix: np.ndarray, mf: np.ndarray,
-                         cb: np.ndarray, sb: np.ndarray, g: float, gp: float) -> Chiral:
+                         cb: np.ndarray, sb: np.ndarray, g: float | np.ndarray,
+                         gp: float | np.ndarray, v_higgs: float | np.ndarray = sm.V_HIGGS
+                         ) -> Chiral:
     """fbar (L P_L + R P_R) Psi0_i sf_k: for sf_L, L = -y N_iH, R = -sqrt2 (g T3 N_i2
     + g' Y_L N_i1); for sf_R, L = sqrt2 g' Q N_i1, R = -y N_iH (H = H~u for up-type,
-    H~d for down-type; y = m_f/v_u or m_f/v_d)."""
+    H~d for down-type; y = m_f/v_u or m_f/v_d, v_u = v_higgs sin(beta))."""
     t3, q = SPECIES[species]
     up = t3 > 0
-    y = mf / (sm.V_HIGGS * (sb if up else cb))
+    g, gp = _column(g), _column(gp)
+    y = mf / (v_higgs * (sb if up else cb))
     nh = nmix[:, :, 3 if up else 2]
     l_left = -y[:, None] * nh
     r_left = -SQ2 * (g * t3 * nmix[:, :, 1] + gp * (q - t3) * nmix[:, :, 0])
@@ -316,13 +324,16 @@ def _sfermion_neutralino(species: str, rmix: np.ndarray, nmix: np.ndarray, mf: n
 
 def _sfermion_chargino(species: str, rmix: np.ndarray, u: np.ndarray, v: np.ndarray,
                        masses: dict[str, np.ndarray], cb: np.ndarray, sb: np.ndarray,
-                       g: float) -> Chiral:
+                       g: float | np.ndarray, v_higgs: float | np.ndarray = sm.V_HIGGS
+                       ) -> Chiral:
     """Up-type sf_k fbar' (L P_L + R P_R) Psi^c_j: sf_L: L = y' U_j2, R = -g V_j1;
     sf_R: R = y V_j2. Down-type sf_k fbar' (L P_L + R P_R) Psi_j: sf_L: L = y' V_j2,
-    R = -g U_j1; sf_R: R = y U_j2 (y the sfermion's own Yukawa, y' its partner's)."""
+    R = -g U_j1; sf_R: R = y U_j2 (y the sfermion's own Yukawa, y' its partner's, with
+    v_u = v_higgs sin(beta), v_d = v_higgs cos(beta))."""
     t3, _ = SPECIES[species]
     partner = PARTNER[species]
-    vu, vd = sm.V_HIGGS * sb, sm.V_HIGGS * cb
+    g = _column(g)
+    vu, vd = v_higgs * sb, v_higgs * cb
     if t3 > 0:       # up-type sfermion, down-type fermion partner
         y_self, y_partner = masses[species] / vu, masses[partner] / vd
         l_left = y_partner[:, None] * u[:, :, 1]
@@ -647,6 +658,20 @@ class Vertices:
         return _PerSpecies(lambda f: _sfermion_chargino(
             f, _sfermion_states(spec, f, self.n), spec["U"], spec["V"], self._masses, self.cb,
             self.sb, self.g))
+
+    def sfermion_ino_couplings(self, species: str, g: float | np.ndarray,
+                               gp: float | np.ndarray, v_higgs: float | np.ndarray
+                               ) -> tuple[Chiral, Chiral]:
+        """``sfermion_neutralino[species]`` and ``sfermion_chargino[species]`` with other
+        couplings than the on-shell ones: g, g' and the vev v_higgs [GeV] (v_u^2 + v_d^2 =
+        v_higgs^2, tan(beta) the input's) as floats or per point (n,), e.g. running
+        couplings at a SUSY scale."""
+        spec, rmix = self.spectrum, _sfermion_states(self.spectrum, species, self.n)
+        neutralino = _sfermion_neutralino(species, rmix, spec["N"], self._masses[species],
+                                          self.cb, self.sb, g, gp, v_higgs)
+        chargino = _sfermion_chargino(species, rmix, spec["U"], spec["V"], self._masses,
+                                      self.cb, self.sb, g, v_higgs)
+        return neutralino, chargino
 
     @cached_property
     def sfermion_mixing(self) -> Mapping[str, np.ndarray]:
