@@ -196,7 +196,8 @@ class Process:
         """Kernel coefficients (P', J, m, K) of t^j of the class pairs ``pairs`` at s (m, K)
         of ``rows`` (Horner in s)."""
         c = self.kclass.coefficients(*(np.asarray(x)[rows] for x in self.masses))[pairs]
-        out = c[:, -1, :, :, None] * np.ones(s.shape)
+        out = np.empty((c.shape[0], c.shape[2], *s.shape))
+        out[...] = c[:, -1, :, :, None]
         for i in range(c.shape[1] - 2, -1, -1):
             out *= s
             out += c[:, i, :, :, None]
