@@ -117,12 +117,10 @@ class Process:
         e = np.sqrt(s[rows])
         y = np.sqrt(np.clip((e - lo[:, None]) / (hi - lo)[:, None], 0.0, 1.0))
         weights = _barycentric(y_c, y)                          # (m, K, Kc)
-        weights = np.where((e <= hi[:, None])[..., None], weights, 0.0)
+        weights *= (e <= hi[:, None])[..., None]
         kin = sub._kinematics(s[rows])
         props = sub._propagators(resonant, kin.s)               # (R, m, K)
-        a_f = np.einsum("mkc,rqmc->rqmk", weights, a)
-        b_f = np.einsum("mkc,rmc->rmk", weights, b)
-        c_f = np.einsum("mkc,mc->mk", weights, c)
+        a_f, b_f, c_f = (_interpolate(weights, x) for x in (a, b, c))
         total = (np.real(np.einsum("rmk,rqmk,qmk->mk", props, a_f, np.conj(props)))
                  + 2.0 * np.real(np.einsum("rmk,rmk->mk", props, b_f)) + c_f)
         out[rows] = sub._normalise(kin, total)
@@ -392,11 +390,24 @@ def _barycentric(nodes: np.ndarray, y: np.ndarray) -> np.ndarray:
     w = (-1.0) ** np.arange(kc) * np.sin(np.pi * (np.arange(kc) + 0.5) / kc)
     diff = y[..., None] - nodes
     exact = np.abs(diff) <= 1e-14
+    if not exact.any():  # the usual case: no y on a node
+        terms = w / diff
+        terms /= terms.sum(axis=-1, keepdims=True)
+        return terms
     diff = np.where(exact, 1.0, diff)
     terms = w / diff
     out = terms / terms.sum(axis=-1, keepdims=True)
     hit = exact.any(axis=-1)
     return np.where(hit[..., None], exact.astype(float), out)
+
+
+def _interpolate(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """sum_c weights (m, K, Kc) values (..., m, Kc) -> (..., m, K), real or complex values
+    (complex ones as pairs of reals: a real-complex einsum converts the weights)."""
+    if not np.iscomplexobj(values):
+        return np.matmul(weights, values[..., None])[..., 0]
+    pairs = np.ascontiguousarray(values).view(float).reshape(*values.shape, 2)
+    return np.ascontiguousarray(np.matmul(weights, pairs)).view(complex)[..., 0]
 
 
 def stack(processes: list[Process]) -> Process:
