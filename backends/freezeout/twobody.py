@@ -190,10 +190,18 @@ class Process:
             out.append(1.0 / (s - (m * m)[:, None] + 1j * (m * w)[:, None]))
         return np.array(out)
 
-    def _kernels_in_t(self, s: np.ndarray, rows: slice, pairs: np.ndarray) -> np.ndarray:
-        """Kernel coefficients (P', J, m, K) of t^j of the class pairs ``pairs`` at s (m, K)
-        of ``rows`` (Horner in s)."""
-        c = self.kclass.coefficients(*(np.asarray(x)[rows] for x in self.masses))[pairs]
+    def _coefficients(self, pairs: np.ndarray) -> np.ndarray:
+        """Kernel coefficients (P', I, J, n) of s^i t^j of the class pairs ``pairs``
+        (ascending), computed once for all rows (the generated expressions are hundreds
+        of array operations: per call, not per element, costs dominate small batches)."""
+        c = self.kclass.coefficients(*(np.asarray(x) for x in self.masses))
+        return c[pairs] if pairs.size < c.shape[0] else c
+
+    @staticmethod
+    def _kernels_in_t(coefficients: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Kernel coefficients (P', J, m, K) of t^j at s (m, K), from ``coefficients``
+        (P', I, J, m) of the same rows (Horner in s)."""
+        c = coefficients
         out = np.empty((c.shape[0], c.shape[2], *s.shape))
         out[...] = c[:, -1, :, :, None]
         for i in range(c.shape[1] - 2, -1, -1):
@@ -261,9 +269,10 @@ class Process:
                 for key, v in t_terms[a]:
                     coupling[:, k, pole_index[key]] += v
             coupling = np.concatenate([coupling.real, coupling.imag], axis=1)
+        coefficients = self._coefficients(plan.keep)
         for start in range(0, shape[0], CHUNK):
             sl = slice(start, start + CHUNK)
-            kt = self._kernels_in_t(kin.s[sl], sl, plan.keep)          # (P', J, m, K)
+            kt = self._kernels_in_t(coefficients[..., sl], kin.s[sl])  # (P', J, m, K)
             n_j = kt.shape[1]
             t_c, h = kin.t_c[sl], kin.h[sl]
             if plan.ss.size:
