@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import dof
+from . import dof, thermal
 
 #: Planck mass [GeV] (PDG 2024, 1.220890(14) x 10^19 GeV)
 M_PLANCK = 1.220890e19
@@ -44,8 +44,6 @@ def equilibrium_yield(x: np.ndarray, m_ref: np.ndarray, masses: np.ndarray,
                       dofs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Y_eq = 45/(4 pi^4 h_eff) sum_i g_i z_i^2 K2(z_i), z_i = m_i/T, and d ln Y_eq / d ln x;
     shapes x (G,), masses and dofs (n, S), results (n, G)."""
-    from scipy.special import kve
-
     t = m_ref[:, None] / x[None, :]
     # species of equal masses at every point (particle and antiparticle, ...) once
     masses, column = np.unique(masses, axis=1, return_inverse=True)
@@ -58,13 +56,14 @@ def equilibrium_yield(x: np.ndarray, m_ref: np.ndarray, masses: np.ndarray,
     rows, cols = np.nonzero(dofs)
     z = masses[rows, cols][:, None] / t[rows]                       # (entries, G)
     g = dofs[rows, cols][:, None]
-    scale = np.exp(-z)  # K_nu(z) = kve(nu, z) e^-z
+    scale = np.exp(-z)  # K_nu(z) = e^z K_nu(z) e^-z
+    k1_scaled, k2_scaled = thermal.scaled_k1_k2(z)
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     k2 = np.zeros(t.shape)
     k1z = np.zeros(t.shape)
     if rows.size:
-        k2[rows[starts]] = np.add.reduceat(g * z**2 * kve(2, z) * scale, starts, axis=0)
-        k1z[rows[starts]] = np.add.reduceat(g * z**3 * kve(1, z) * scale, starts, axis=0)
+        k2[rows[starts]] = np.add.reduceat(g * z**2 * k2_scaled * scale, starts, axis=0)
+        k1z[rows[starts]] = np.add.reduceat(g * z**3 * k1_scaled * scale, starts, axis=0)
     y_eq = 45.0 / (4 * np.pi**4 * dof.h_eff(t)) * k2
     # d(z^2 K2)/dz = -z^2 K1, dz/d ln x = z; h_eff(T) with d ln T = -d ln x
     with np.errstate(invalid="ignore", divide="ignore"):

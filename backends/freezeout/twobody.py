@@ -117,12 +117,10 @@ class Process:
         e = np.sqrt(s[rows])
         y = np.sqrt(np.clip((e - lo[:, None]) / (hi - lo)[:, None], 0.0, 1.0))
         weights = _barycentric(y_c, y)                          # (m, K, Kc)
-        weights = np.where((e <= hi[:, None])[..., None], weights, 0.0)
+        weights *= (e <= hi[:, None])[..., None]
         kin = sub._kinematics(s[rows])
         props = sub._propagators(resonant, kin.s)               # (R, m, K)
-        a_f = np.einsum("mkc,rqmc->rqmk", weights, a)
-        b_f = np.einsum("mkc,rmc->rmk", weights, b)
-        c_f = np.einsum("mkc,mc->mk", weights, c)
+        a_f, b_f, c_f = (_interpolate(weights, x) for x in (a, b, c))
         total = (np.real(np.einsum("rmk,rqmk,qmk->mk", props, a_f, np.conj(props)))
                  + 2.0 * np.real(np.einsum("rmk,rmk->mk", props, b_f)) + c_f)
         out[rows] = sub._normalise(kin, total)
@@ -192,11 +190,20 @@ class Process:
             out.append(1.0 / (s - (m * m)[:, None] + 1j * (m * w)[:, None]))
         return np.array(out)
 
-    def _kernels_in_t(self, s: np.ndarray, rows: slice, pairs: np.ndarray) -> np.ndarray:
-        """Kernel coefficients (P', J, m, K) of t^j of the class pairs ``pairs`` at s (m, K)
-        of ``rows`` (Horner in s)."""
-        c = self.kclass.coefficients(*(np.asarray(x)[rows] for x in self.masses))[pairs]
-        out = c[:, -1, :, :, None] * np.ones(s.shape)
+    def _coefficients(self, pairs: np.ndarray) -> np.ndarray:
+        """Kernel coefficients (P', I, J, n) of s^i t^j of the class pairs ``pairs``
+        (ascending), computed once for all rows (the generated expressions are hundreds
+        of array operations: per call, not per element, costs dominate small batches)."""
+        c = self.kclass.coefficients(*(np.asarray(x) for x in self.masses))
+        return c[pairs] if pairs.size < c.shape[0] else c
+
+    @staticmethod
+    def _kernels_in_t(coefficients: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Kernel coefficients (P', J, m, K) of t^j at s (m, K), from ``coefficients``
+        (P', I, J, m) of the same rows (Horner in s)."""
+        c = coefficients
+        out = np.empty((c.shape[0], c.shape[2], *s.shape))
+        out[...] = c[:, -1, :, :, None]
         for i in range(c.shape[1] - 2, -1, -1):
             out *= s
             out += c[:, i, :, :, None]
@@ -262,9 +269,10 @@ class Process:
                 for key, v in t_terms[a]:
                     coupling[:, k, pole_index[key]] += v
             coupling = np.concatenate([coupling.real, coupling.imag], axis=1)
+        coefficients = self._coefficients(plan.keep)
         for start in range(0, shape[0], CHUNK):
             sl = slice(start, start + CHUNK)
-            kt = self._kernels_in_t(kin.s[sl], sl, plan.keep)          # (P', J, m, K)
+            kt = self._kernels_in_t(coefficients[..., sl], kin.s[sl])  # (P', J, m, K)
             n_j = kt.shape[1]
             t_c, h = kin.t_c[sl], kin.h[sl]
             if plan.ss.size:
@@ -391,11 +399,24 @@ def _barycentric(nodes: np.ndarray, y: np.ndarray) -> np.ndarray:
     w = (-1.0) ** np.arange(kc) * np.sin(np.pi * (np.arange(kc) + 0.5) / kc)
     diff = y[..., None] - nodes
     exact = np.abs(diff) <= 1e-14
+    if not exact.any():  # the usual case: no y on a node
+        terms = w / diff
+        terms /= terms.sum(axis=-1, keepdims=True)
+        return terms
     diff = np.where(exact, 1.0, diff)
     terms = w / diff
     out = terms / terms.sum(axis=-1, keepdims=True)
     hit = exact.any(axis=-1)
     return np.where(hit[..., None], exact.astype(float), out)
+
+
+def _interpolate(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """sum_c weights (m, K, Kc) values (..., m, Kc) -> (..., m, K), real or complex values
+    (complex ones as pairs of reals: a real-complex einsum converts the weights)."""
+    if not np.iscomplexobj(values):
+        return np.matmul(weights, values[..., None])[..., 0]
+    pairs = np.ascontiguousarray(values).view(float).reshape(*values.shape, 2)
+    return np.ascontiguousarray(np.matmul(weights, pairs)).view(complex)[..., 0]
 
 
 def stack(processes: list[Process]) -> Process:
