@@ -106,6 +106,23 @@ def test_exploiting_share_from_the_prior_candidates(tmp_path, write_yaml):
     assert in_target(r)[steered].mean() > in_target(r)[rounds == 0].mean()
 
 
+@pytest.mark.parametrize(("cap", "low", "high"), [(3, 0.0, 1.7), ("null", 3.0, np.inf)])
+def test_distance_cap_clips_what_the_committee_learns(tmp_path, write_yaml, cap, low, high):
+    """Once mapping, the committee learns ln(1 + Delta chi^2 / threshold) clipped at
+    ``distance_cap`` thresholds (ln 4 = 1.39 for 3): its predictions on the unscreened
+    prior draws of the last round, all far outside this small disc (Delta chi^2 of order
+    1e3 thresholds, ln ~ 7), stay near the cap; without a cap they are far."""
+    out = run(write_yaml(toy(f"batch_size: 30, max_evaluations: 240, target_points: 1000, "
+                             f"best_loglike: {LNL_MAX}, distance_cap: {cap}, {FAST}")),
+              output=tmp_path / "c.h5")
+    r = load(out)
+    rounds, kind = r.sampler["round"], r.sampler["proposal"]
+    far = (rounds == rounds.max()) & (kind == 2) & ~in_target(r)
+    assert far.any()
+    predicted = np.median(r.sampler["predicted_distance"][far])
+    assert low < predicted < high
+
+
 def test_resume_retrains_from_the_file(tmp_path, write_yaml):
     path = write_yaml(toy(f"batch_size: 20, max_evaluations: 60, target_points: 1000, {FAST}"))
     out = run(path, output=tmp_path / "r.h5")
@@ -163,6 +180,7 @@ def test_torch_committee_runs(tmp_path, write_yaml):
     ("exploit_fraction: -0.1", "'exploit_fraction' must be >= 0.0 and <= 1.0"),
     ("exploit_fraction: half", "'exploit_fraction' must be 'auto' or a number"),
     ("exploit_from: vegas", "'exploit_from' must be one of pool, prior"),
+    ("distance_cap: 0", "'distance_cap' must be > 0.0"),
     ("target: constraints, best_loglike: 0", "'best_loglike' needs target 'delta_chi2'"),
 ])
 def test_bad_options_are_refused(tmp_path, write_yaml, option, message):
