@@ -399,15 +399,14 @@ def _barycentric(nodes: np.ndarray, y: np.ndarray) -> np.ndarray:
     w = (-1.0) ** np.arange(kc) * np.sin(np.pi * (np.arange(kc) + 0.5) / kc)
     diff = y[..., None] - nodes
     exact = np.abs(diff) <= 1e-14
-    if not exact.any():  # the usual case: no y on a node
-        terms = w / diff
-        terms /= terms.sum(axis=-1, keepdims=True)
-        return terms
-    diff = np.where(exact, 1.0, diff)
+    on_node = exact.any()  # rare: a y on a node takes that node's value
+    if on_node:
+        diff = np.where(exact, 1.0, diff)
     terms = w / diff
-    out = terms / terms.sum(axis=-1, keepdims=True)
-    hit = exact.any(axis=-1)
-    return np.where(hit[..., None], exact.astype(float), out)
+    terms /= terms.sum(axis=-1, keepdims=True)
+    if not on_node:
+        return terms
+    return np.where(exact.any(axis=-1)[..., None], exact.astype(float), terms)
 
 
 def _interpolate(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
