@@ -2,7 +2,7 @@
 
     python benchmarks/flavour_gm2_oracle.py [--oracle ../shared/reference/oracle/random_A.csv
                                              ../shared/reference/oracle/seed_A.csv]
-                                            [--out-dir runs]
+                                            [--out-dir runs] [--oracle-stop-masses]
 
 For each oracle file: runs the built-in spectrum on the oracle's inputs, computes br_bsgamma,
 br_bsmumu, br_btaunu, delta_ms and delta_amu (in NMSSMTools' convention, and the default
@@ -48,26 +48,36 @@ SEED_NMSSMTOOLS_612 = {"br_bsgamma": 3.78226189e-04, "br_bsmumu": 3.53421638e-09
                        "delta_amu": 2.44714406e-10}
 
 
-def observables(params: dict[str, np.ndarray]
+def observables(params: dict[str, np.ndarray], stop_masses: tuple | None = None
                 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """The built-in observables, the mask of points the spectrum's checks reject, their codes."""
+    """The built-in observables, the mask of points the spectrum's checks reject, their codes.
+
+    ``stop_masses`` (lighter, heavier) [GeV] replace the built-in stop masses in the flavour
+    coefficients (not in the checks or g-2), to separate the spectrum from the C7 formulae."""
     p = as_arrays(params)
     spec = compute(p)
+    flavour_spec = spec
+    if stop_masses is not None:
+        flavour_spec = {**spec, "mst1": stop_masses[0], "mst2": stop_masses[1]}
     bad, code = theory_checks(spec, p, require_neutralino_lsp=False)
     cal = load()
-    wc = flavour.wilson_coefficients(spec, p, cal)
+    wc = flavour.wilson_coefficients(flavour_spec, p, cal)
     out = {name: cal[name](wc) for name in OBSERVABLES}
     out["delta_amu"] = gm2.delta_amu(spec, p, convention="nmssmtools")["delta_amu"]
     out["delta_amu_bsm"] = gm2.delta_amu(spec, p)["delta_amu"]
     return out, bad, code
 
 
-def score(oracle: Path, out_dir: Path) -> Path:
+def score(oracle: Path, out_dir: Path, oracle_stops: bool = False) -> Path:
     import pandas as pd
 
     o = pd.read_csv(oracle, comment="#")
     params = {k: o["lambda" if k == "lambda_" else k].to_numpy(float) for k in PARAMETERS}
-    values, bad, code = observables(params)
+    stops = None
+    if oracle_stops:
+        m1, m2 = o["mst1"].to_numpy(float), o["mst2"].to_numpy(float)
+        stops = (np.fmin(m1, m2), np.fmax(m1, m2))
+    values, bad, code = observables(params, stops)
     table = pd.DataFrame({"idx": o["idx"], **values, "valid": ~bad, "code": code})
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"flavour_gm2_{oracle.stem}.csv"
@@ -110,9 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--oracle", nargs="+", type=Path,
                     default=[oracle_dir / "random_A.csv", oracle_dir / "seed_A.csv"])
     ap.add_argument("--out-dir", type=Path, default=ROOT / "runs")
+    ap.add_argument("--oracle-stop-masses", action="store_true",
+                    help="the oracle's stop masses in the flavour coefficients (the built-in "
+                    "mixing angles stay), to tell spectrum from formulae")
     args = ap.parse_args(argv)
     for oracle in args.oracle:
-        score(oracle, args.out_dir)
+        score(oracle, args.out_dir, args.oracle_stop_masses)
     seed_benchmark()
     return 0
 
