@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from shared_inputs import shared_file
 
 from backends.nmssm_builtin.slha import EXTPAR
 from backends.nmssm_builtin.spectrum import as_arrays
@@ -14,7 +15,7 @@ from backends.slha_program import SLHAOutput, parse_slha
 from fit.batch import stack
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARK = ROOT.parent / "shared" / "reference" / "nmssmtools" / "spectr_full_minchi2.dat"
+BENCHMARK = "reference/nmssmtools/spectr_full_minchi2.dat"
 #: first-generation EXTPAR entries of the benchmark (the project's parameters name the
 #: first two generations by these)
 FIRST_GENERATION = {"ML12": 32, "ME12": 35, "MQ12": 42, "MU12": 45, "MD12": 48}
@@ -22,7 +23,7 @@ FIRST_GENERATION = {"ML12": 32, "ME12": 35, "MQ12": 42, "MU12": 45, "MD12": 48}
 
 def benchmark() -> tuple[SLHAOutput, dict, dict]:
     """(parsed NMSSMTools output, spectrum mapping of one point, parameter arrays)."""
-    out = parse_slha(BENCHMARK.read_text(), program="NMSSMTools 6.1.2")
+    out = parse_slha(shared_file(BENCHMARK).read_text(), program="NMSSMTools 6.1.2")
     spec = stack([nmssm_spectrum(out)])
     ext = out.doc.blocks["EXTPAR"]
     p = {k: ext[i] for k, i in EXTPAR.items() if i in ext}

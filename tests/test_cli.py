@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from shared_inputs import SHARED
 
 from fit.results import load
 from fit.run import prepare
@@ -76,9 +77,15 @@ def test_check_reports_ok_and_errors_with_file_and_line(write_yaml):
 
 
 def test_every_shipped_yaml_file_checks():
+    """Every file under yaml/ prepares; one that reads the shared inputs (a points file in
+    ../shared) only where they are beside the repository."""
     paths = sorted((ROOT / "yaml").rglob("*.yaml"))
     assert len(paths) >= 6
     for path in paths:
+        reads_shared = any("../shared/" in line.split("#")[0]
+                           for line in path.read_text().splitlines())
+        if reads_shared and not SHARED.is_dir():
+            continue
         prepared = prepare(path)
         assert prepared.graph.terms or prepared.graph.observables, path
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from ewkino_reference import ROOT, benchmark
 from scipy import stats
+from shared_inputs import shared_file
 
 from backends.nmssm_builtin.ewkino_provider import (
     nmssm_builtin_ewkino_decays,
@@ -22,8 +23,6 @@ from likelihoods.lhc_maps import (
     truncated_gaussian,
 )
 
-SHARED_LHC = ROOT.parent / "shared" / "data" / "lhc"
-
 
 def wino_reach(name: str, lsp: float) -> float:
     """Largest mother mass [GeV] excluded (r_obs > 1) by one map for the wino C1N2 cross
@@ -37,7 +36,7 @@ def wino_reach(name: str, lsp: float) -> float:
 
 def derived_reach(name: str, lsp: float) -> float:
     analysis, topology = name.split(":")
-    rows = np.loadtxt(SHARED_LHC / f"{analysis}_{topology}_derived_excl_wino.csv",
+    rows = np.loadtxt(shared_file(f"data/lhc/{analysis}_{topology}_derived_excl_wino.csv"),
                       delimiter=",", comments="#", skiprows=4)
     return float(rows[rows[:, 0] == lsp, 2][0])
 

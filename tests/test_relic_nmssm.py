@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_inputs import shared_file
 
 from backends.nmssm_builtin import annihilation as an
 from backends.nmssm_builtin import annihilation_inos as ai
@@ -17,7 +18,6 @@ from backends.nmssmtools import nmssm_spectrum
 from backends.slha_program import parse_slha
 
 DATA = Path(__file__).parent / "data" / "relic"
-ORACLE = Path(__file__).resolve().parents[1].parent / "shared/reference/oracle/seed_A.csv"
 GEV2_TO_PB = 0.3893793721e9
 #: the micrOMEGAs model's SU(2) coupling e/s_W (data file header) against this project's
 #: g = 2 M_W sqrt(sqrt2 G_F): gauge-dominated cross sections scale as g^4
@@ -119,7 +119,8 @@ def test_relic_density_on_nmssmtools_spectra(name, idx):
     import pandas as pd
 
     _, args = _slha_inputs(name)
-    oracle = pd.read_csv(ORACLE, comment="#").set_index("idx").loc[idx]
+    oracle_file = shared_file("reference/oracle/seed_A.csv")
+    oracle = pd.read_csv(oracle_file, comment="#").set_index("idx").loc[idx]
     res = nmssm_builtin_freeze_out(**args).value
     assert res["omega_h2"][0] == pytest.approx(oracle["Omega_h2"], rel=0.08)
     assert res["x_f"][0] == pytest.approx(oracle["Xf"], abs=0.3)
