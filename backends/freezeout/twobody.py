@@ -251,13 +251,12 @@ class Process:
         n_s = len(s_terms)
         if plan.ss.size:
             # <K_ab> = sum_ij k_abij s^i <t^j> as a symmetric (S, S) matrix per row and s:
-            # the coefficients in both orders, (n, I*J, S*S) (gathered before transposing:
-            # whole rows are cheap to gather, single numbers are not)
-            c_ss = np.zeros((n_s, n_s, n_i * n_j, shape[0]))
-            pairs = coefficients[plan.ss].reshape(plan.ss.size, n_i * n_j, -1)
-            c_ss[plan.ss_a, plan.ss_b] = pairs
-            c_ss[plan.ss_b, plan.ss_a] = pairs
-            c_ss = np.ascontiguousarray(c_ss.reshape(n_s * n_s, n_i * n_j, -1).T)
+            # the coefficients in both orders, (n, I*J, S*S)
+            c_ss = np.zeros((shape[0], n_i * n_j, n_s, n_s))
+            pairs = coefficients[plan.ss].reshape(plan.ss.size, n_i * n_j, -1).T
+            c_ss[:, :, plan.ss_a, plan.ss_b] = pairs
+            c_ss[:, :, plan.ss_b, plan.ss_a] = pairs
+            c_ss = c_ss.reshape(shape[0], n_i * n_j, -1)
         if poles:
             # Gauss-Legendre in t, fewer nodes when every pole is far
             ratio = min(float(np.min(np.abs(al) / kin.h)) for al in poles.values())
@@ -277,10 +276,9 @@ class Process:
             if plan.st.size:
                 # the coefficients of the (s-type, t-type) entries as a dense
                 # (S*I, T*J) matrix per row
-                c_st = np.zeros((n_s, n_t, n_i, n_j, shape[0]))
-                c_st[plan.st_s, plan.st_t] = coefficients[plan.st]
-                c_st = np.ascontiguousarray(c_st.transpose(4, 0, 2, 1, 3)).reshape(
-                    shape[0], n_s * n_i, n_t * n_j)
+                c_st = np.zeros((shape[0], n_s, n_i, n_t, n_j))
+                c_st[:, plan.st_s, :, plan.st_t] = coefficients[plan.st].transpose(0, 3, 1, 2)
+                c_st = c_st.reshape(shape[0], n_s * n_i, n_t * n_j)
         for start in range(0, shape[0], CHUNK):
             sl = slice(start, start + CHUNK)
             s = kin.s[sl]
