@@ -119,10 +119,14 @@ class Process:
         weights = _barycentric(y_c, y)                          # (m, K, Kc)
         weights *= (e <= hi[:, None])[..., None]
         kin = sub._kinematics(s[rows])
-        props = sub._propagators(resonant, kin.s)               # (R, m, K)
-        a_f, b_f, c_f = (_interpolate(weights, x) for x in (a, b, c))
-        total = (np.real(np.einsum("rmk,rqmk,qmk->mk", props, a_f, np.conj(props)))
-                 + 2.0 * np.real(np.einsum("rmk,rmk->mk", props, b_f)) + c_f)
+        if not resonant:
+            # nothing exact at every s: the sum is smooth and interpolated as one
+            total = _interpolate(weights, np.real(a[0, 0]) + 2.0 * np.real(b[0]) + c)
+        else:
+            props = sub._propagators(resonant, kin.s)           # (R, m, K)
+            a_f, b_f, c_f = (_interpolate(weights, x) for x in (a, b, c))
+            total = (np.real(np.einsum("rmk,rqmk,qmk->mk", props, a_f, np.conj(props)))
+                     + 2.0 * np.real(np.einsum("rmk,rmk->mk", props, b_f)) + c_f)
         out[rows] = sub._normalise(kin, total)
         return out
 
