@@ -279,10 +279,10 @@ class Process:
                     c_tt.reshape(plan.tt.size, n_i * n_j, -1).T)       # (n, I*J, P_tt)
             if plan.st.size:
                 # the coefficients of the (s-type, t-type) entries as a dense
-                # (S*I, T*J) matrix per row
-                c_st = np.zeros((shape[0], n_s, n_i, n_t, n_j))
-                c_st[:, plan.st_s, :, plan.st_t] = coefficients[plan.st].transpose(0, 3, 1, 2)
-                c_st = c_st.reshape(shape[0], n_s * n_i, n_t * n_j)
+                # (I*S, T*J) matrix per row
+                c_st = np.zeros((shape[0], n_i, n_s, n_t, n_j))
+                c_st[:, :, plan.st_s, plan.st_t] = coefficients[plan.st].transpose(3, 1, 0, 2)
+                c_st = c_st.reshape(shape[0], n_i * n_s, n_t * n_j)
         for start in range(0, shape[0], CHUNK):
             sl = slice(start, start + CHUNK)
             s = kin.s[sl]
@@ -334,8 +334,8 @@ class Process:
                     m_c, 2, n_t, n_j, n_k).transpose(0, 2, 3, 1, 4).reshape(
                     m_c, n_t * n_j, 2 * n_k)                           # (m, T*J, 2*K)
                 # real and imaginary parts of sum_tj k_stij <t^j e_t>, times s^i
-                z = (c_st[sl] @ mom).reshape(m_c, n_s, n_i, 2, n_k)
-                z = np.einsum("msipk,imk->mspk", z, s_pow)               # (m, S_s, 2, K)
+                z = (c_st[sl] @ mom).reshape(m_c, n_i, n_s, 2, n_k)
+                z = np.einsum("mispk,imk->mspk", z, s_pow)               # (m, S_s, 2, K)
                 zbar = z[:, :, 0] - 1j * z[:, :, 1]
                 out_b[:, sl] = np.einsum("msk,srmk->rmk", zbar, c_s[:, :, sl])
         return out_a, out_b, out_c
