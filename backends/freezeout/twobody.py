@@ -294,8 +294,7 @@ class Process:
             t_c, h = kin.t_c[sl], kin.h[sl]
             if plan.ss.size:
                 # <t^j> over the range t_c +- h
-                t_mean = np.stack([sum(comb(j, i) * t_c ** (j - i) * h**i / (i + 1.0)
-                                       for i in range(0, j + 1, 2)) for j in range(n_j)])
+                t_mean = _uniform_moments(t_c, h, n_j)
                 x_ij = (s_pow[:, None] * t_mean).reshape(n_i * n_j, m_c, n_k)
                 kernel = (np.moveaxis(x_ij, 0, -1) @ c_ss[sl]).reshape(m_c, n_k, n_s, n_s)
                 # A = c^T <K> c^* with c = c_r + i c_i: real products of the (S, 2R)
@@ -400,6 +399,24 @@ def _plan(kclass: KernelClass, s_set: tuple[int, ...], t_set: tuple[int, ...]) -
         st=keep[st], st_s=st_s, st_t=st_t,
         tt=p_tt, tt_a=pos_t[a[tt]], tt_b=pos_t[b[tt]],
         tt_mult=np.where(a[tt] == b[tt], 1.0, 2.0))
+
+
+def _uniform_moments(t_c: np.ndarray, h: np.ndarray, n_j: int) -> np.ndarray:
+    """<t^j> (J, m, K), j < n_j, of t uniform in t_c +- h: sum over even i of
+    C(j, i) t_c^(j-i) h^i / (i + 1)."""
+    t_pow = np.empty((n_j, *t_c.shape))
+    t_pow[0] = 1.0
+    for j in range(1, n_j):
+        np.multiply(t_pow[j - 1], t_c, out=t_pow[j])
+    h2 = h * h
+    h_pow = [np.ones_like(h)]
+    for _ in range(2, n_j, 2):
+        h_pow.append(h_pow[-1] * h2)
+    out = t_pow.copy()
+    for j in range(2, n_j):
+        for i in range(2, j + 1, 2):
+            out[j] += (comb(j, i) / (i + 1.0)) * t_pow[j - i] * h_pow[i // 2]
+    return out
 
 
 def _pole(kin: _Kinematics, term: Term) -> np.ndarray:
