@@ -165,6 +165,20 @@ def test_interpolated_cross_section_across_a_resonance():
     assert grid == pytest.approx(direct, rel=2e-3)
 
 
+def test_interpolated_cross_section_without_resonance():
+    # every s-channel mediator outside the energy range: the pieces are summed on the 6
+    # nodes and interpolated as one smooth function; compared with the direct evaluation
+    proc = _scalar_pair_process(400.0)
+    e = 320.0 + np.geomspace(1e-3, 200.0, 60)
+    for term in proc.terms:
+        if term.channel == "s" and float(term.mass[0]) == 300.0:
+            term.mass[0] = 800.0
+    assert not proc._resonant(np.array([320.0]), np.array([e[-1]]))
+    direct = proc.sigma(e[None] ** 2)[0]
+    grid = proc.sigma_on_grid(e[None] ** 2)[0]
+    assert grid == pytest.approx(direct, rel=2e-3)
+
+
 def test_muon_pair_production_through_a_photon():
     # e+ e- -> mu+ mu- in QED, massless limit: sigma = 4 pi alpha^2 / (3 s)
     n, e2 = 2, 4 * np.pi / 128.0

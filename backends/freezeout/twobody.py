@@ -119,10 +119,14 @@ class Process:
         weights = _barycentric(y_c, y)                          # (m, K, Kc)
         weights *= (e <= hi[:, None])[..., None]
         kin = sub._kinematics(s[rows])
-        props = sub._propagators(resonant, kin.s)               # (R, m, K)
-        a_f, b_f, c_f = (_interpolate(weights, x) for x in (a, b, c))
-        total = (np.real(np.einsum("rmk,rqmk,qmk->mk", props, a_f, np.conj(props)))
-                 + 2.0 * np.real(np.einsum("rmk,rmk->mk", props, b_f)) + c_f)
+        if not resonant:
+            # nothing exact at every s: the sum is smooth and interpolated as one
+            total = _interpolate(weights, np.real(a[0, 0]) + 2.0 * np.real(b[0]) + c)
+        else:
+            props = sub._propagators(resonant, kin.s)           # (R, m, K)
+            a_f, b_f, c_f = (_interpolate(weights, x) for x in (a, b, c))
+            total = (np.real(np.einsum("rmk,rqmk,qmk->mk", props, a_f, np.conj(props)))
+                     + 2.0 * np.real(np.einsum("rmk,rmk->mk", props, b_f)) + c_f)
         out[rows] = sub._normalise(kin, total)
         return out
 
@@ -190,35 +194,24 @@ class Process:
             out.append(1.0 / (s - (m * m)[:, None] + 1j * (m * w)[:, None]))
         return np.array(out)
 
-    def _coefficients(self, pairs: np.ndarray) -> np.ndarray:
-        """Kernel coefficients (P', I, J, n) of s^i t^j of the class pairs ``pairs``
-        (ascending), computed once for all rows (the generated expressions are hundreds
-        of array operations: per call, not per element, costs dominate small batches)."""
-        c = self.kclass.coefficients(*(np.asarray(x) for x in self.masses))
-        return c[pairs] if pairs.size < c.shape[0] else c
-
-    @staticmethod
-    def _kernels_in_t(coefficients: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """Kernel coefficients (P', J, m, K) of t^j at s (m, K), from ``coefficients``
-        (P', I, J, m) of the same rows (Horner in s)."""
-        c = coefficients
-        out = np.empty((c.shape[0], c.shape[2], *s.shape))
-        out[...] = c[:, -1, :, :, None]
-        for i in range(c.shape[1] - 2, -1, -1):
-            out *= s
-            out += c[:, i, :, :, None]
-        return out
+    def _coefficients(self) -> np.ndarray:
+        """Kernel coefficients (P, I, J, n) of s^i t^j of every class pair, computed once
+        for all rows (the generated expressions are hundreds of array operations: per
+        call, not per element, costs dominate small batches)."""
+        return self.kclass.coefficients(*(np.asarray(x) for x in self.masses))
 
     def _pieces(self, kin: _Kinematics, resonant: list):
         """<A>_rq, <B>_r, <C> (t averages) of the slots: 0 = smooth s-channel and contact,
         1.. = the resonant mediators; B and C hold the t- and u-channel parts.
 
-        With the kernels K_ab = sum_j k_abj t^j and the structures' couplings e_a:
+        With the kernels K_ab = sum_ij k_abij s^i t^j and the structures' couplings e_a:
         A = sum_ab <K_ab> c_a c_b^* over the s-type structures (s channel and contact,
         the coefficient c_a of each slot), B_r = sum_ab c_ar <K_ab e_b^*> over s-type a and
         t-type (t and u channel) b, C = sum_ab <K_ab e_a e_b^*> over t-type a and b;
         <t^j> in closed form, <t^j e_b> by Gauss-Legendre in t (moments shared by the
-        pairs)."""
+        pairs). The s-independent coefficients k_abij are contracted with the products
+        s^i <t^j ...> as matrix products per row, not summed in s first: one pass over the
+        (pairs, rows, s) arrays instead of one per power of s."""
         shape = kin.s.shape
         slots = 1 + len(resonant)
         slot = {key: 1 + k for k, key in enumerate(resonant)}
@@ -257,6 +250,17 @@ class Process:
         out_a = np.zeros((slots, slots, *shape), dtype=complex)
         out_b = np.zeros((slots, *shape), dtype=complex)
         out_c = np.zeros(shape)
+        coefficients = self._coefficients()                   # (P, I, J, n)
+        n_i, n_j = coefficients.shape[1:3]
+        n_s = len(s_terms)
+        if plan.ss.size:
+            # <K_ab> = sum_ij k_abij s^i <t^j> as a symmetric (S, S) matrix per row and s:
+            # the coefficients in both orders, (n, I*J, S*S)
+            c_ss = np.zeros((shape[0], n_i * n_j, n_s, n_s))
+            pairs = coefficients[plan.ss].reshape(plan.ss.size, n_i * n_j, -1).T
+            c_ss[:, :, plan.ss_a, plan.ss_b] = pairs
+            c_ss[:, :, plan.ss_b, plan.ss_a] = pairs
+            c_ss = c_ss.reshape(shape[0], n_i * n_j, -1)
         if poles:
             # Gauss-Legendre in t, fewer nodes when every pole is far
             ratio = min(float(np.min(np.abs(al) / kin.h)) for al in poles.values())
@@ -269,24 +273,42 @@ class Process:
                 for key, v in t_terms[a]:
                     coupling[:, k, pole_index[key]] += v
             coupling = np.concatenate([coupling.real, coupling.imag], axis=1)
-        coefficients = self._coefficients(plan.keep)
+            if plan.tt.size:
+                c_tt = coefficients[plan.tt] * plan.tt_mult[:, None, None, None]
+                c_tt = np.ascontiguousarray(
+                    c_tt.reshape(plan.tt.size, n_i * n_j, -1).T)       # (n, I*J, P_tt)
+            if plan.st.size:
+                # the coefficients of the (s-type, t-type) entries as a dense
+                # (I*S, T*J) matrix per row
+                c_st = np.zeros((shape[0], n_i, n_s, n_t, n_j))
+                c_st[:, :, plan.st_s, plan.st_t] = coefficients[plan.st].transpose(3, 1, 0, 2)
+                c_st = c_st.reshape(shape[0], n_i * n_s, n_t * n_j)
         for start in range(0, shape[0], CHUNK):
             sl = slice(start, start + CHUNK)
-            kt = self._kernels_in_t(coefficients[..., sl], kin.s[sl])  # (P', J, m, K)
-            n_j = kt.shape[1]
+            s = kin.s[sl]
+            m_c, n_k = s.shape
+            s_pow = np.empty((n_i, m_c, n_k))                          # (I, m, K)
+            s_pow[0] = 1.0
+            for i in range(1, n_i):
+                np.multiply(s_pow[i - 1], s, out=s_pow[i])
             t_c, h = kin.t_c[sl], kin.h[sl]
             if plan.ss.size:
                 # <t^j> over the range t_c +- h
-                t_mean = np.stack([sum(comb(j, i) * t_c ** (j - i) * h**i / (i + 1.0)
-                                       for i in range(0, j + 1, 2)) for j in range(n_j)])
-                avg = np.einsum("pjmk,jmk->pmk", kt[plan.ss], t_mean) * plan.ss_weight
-                ca, cb = c_s[plan.ss_a, :, sl], np.conj(c_s[plan.ss_b, :, sl])
-                x = np.einsum("pmk,prmk,pqmk->rqmk", avg, ca, cb)
-                out_a[:, :, sl] = x + np.conj(np.swapaxes(x, 0, 1))
+                t_mean = _uniform_moments(t_c, h, n_j)
+                x_ij = (s_pow[:, None] * t_mean).reshape(n_i * n_j, m_c, n_k)
+                kernel = (np.moveaxis(x_ij, 0, -1) @ c_ss[sl]).reshape(m_c, n_k, n_s, n_s)
+                # A = c^T <K> c^* with c = c_r + i c_i: real products of the (S, 2R)
+                # matrices [c_r | c_i] per row and s
+                c_ri = np.concatenate([c_s[:, :, sl].real, c_s[:, :, sl].imag], axis=1)
+                c_ri = np.ascontiguousarray(c_ri.transpose(2, 3, 0, 1))   # (m, K, S, 2R)
+                g = np.swapaxes(c_ri, 2, 3) @ (kernel @ c_ri)             # (m, K, 2R, 2R)
+                r = slots
+                a = (g[..., :r, :r] + g[..., r:, r:]
+                     + 1j * (g[..., r:, :r] - g[..., :r, r:]))
+                out_a[:, :, sl] = a.transpose(2, 3, 0, 1)
             if not poles:
                 continue
             tau = h[..., None] * gl_x                                  # (m, K, G)
-            m_c = tau.shape[0]
             inv = np.stack([1.0 / (tau - alpha[sl][..., None]) for alpha in poles.values()],
                            axis=1)                                     # (m, poles, K, G)
             t_g = t_c[..., None] + tau
@@ -295,46 +317,42 @@ class Process:
             for j in range(1, n_j):
                 np.multiply(moment_w[j - 1], t_g, out=moment_w[j])
             if plan.tt.size:
-                e_ri = coupling[sl] @ inv.reshape(m_c, len(poles), -1)
-                e_ri = np.moveaxis(e_ri.reshape(m_c, 2 * n_t, *tau.shape[1:]), 0, 1)
-                e_r, e_i = e_ri[:n_t], e_ri[n_t:]                      # (T, m, K, G)
-                re_ab = e_r[plan.tt_a] * e_r[plan.tt_b]                 # (P_tt, m, K, G)
-                re_ab += e_i[plan.tt_a] * e_i[plan.tt_b]
-                kg = np.einsum("pjmk,jmkg->pmkg", kt[plan.tt] * plan.tt_mult, moment_w)
-                out_c[sl] = np.einsum("pmkg,pmkg->mk", kg, re_ab)
+                e_ri = coupling[sl] @ inv.reshape(m_c, len(poles), -1)  # (m, 2T, K*G)
+                e_r, e_i = e_ri[:, :n_t], e_ri[:, n_t:]
+                # (take along an inner axis is much faster than fancy indexing there)
+                re_ab = np.take(e_r, plan.tt_a, axis=1) * np.take(e_r, plan.tt_b, axis=1)
+                re_ab += np.take(e_i, plan.tt_a, axis=1) * np.take(e_i, plan.tt_b, axis=1)
+                # sum_p k_pij Re(e_a e_b^*), then times the weighted s^i t^j, summed
+                summed = (c_tt[sl] @ re_ab).reshape(m_c, n_i, n_j, n_k, -1)  # (m, I, J, K, G)
+                per_i = np.einsum("mijkg,jmkg->imk", summed, moment_w)
+                out_c[sl] = np.einsum("imk,imk->mk", per_i, s_pow)
             if plan.st.size:
                 # <t^j e_a^*> = sum_k coupling_ak^* <t^j / (tau - alpha_k)>
                 q = np.einsum("jmkg,mpkg->mpjk", moment_w, inv)
                 mom = (coupling[sl] @ q.reshape(m_c, len(poles), -1)).reshape(
-                    m_c, 2, n_t, n_j, tau.shape[1])
-                mom = np.ascontiguousarray(mom.transpose(1, 2, 3, 0, 4))  # (2, T, J, m, K)
-                k_st = kt[plan.st]
-                z = np.stack([np.einsum("pjmk,pjmk->pmk", k_st, part[plan.st_t])
-                              for part in mom])                         # (2, P_st, m, K)
-                # the sum over the entries of each s-type structure
-                zbar = np.zeros((len(s_terms), *z.shape[2:]), dtype=complex)
-                sums = np.add.reduceat(z, plan.st_starts, axis=1)
-                zbar[plan.st_structures] = sums[0] - 1j * sums[1]
-                out_b[:, sl] = np.einsum("smk,srmk->rmk", zbar, c_s[:, :, sl])
+                    m_c, 2, n_t, n_j, n_k).transpose(0, 2, 3, 1, 4).reshape(
+                    m_c, n_t * n_j, 2 * n_k)                           # (m, T*J, 2*K)
+                # real and imaginary parts of sum_tj k_stij <t^j e_t>, times s^i
+                z = (c_st[sl] @ mom).reshape(m_c, n_i, n_s, 2, n_k)
+                z = np.einsum("mispk,imk->mspk", z, s_pow)               # (m, S_s, 2, K)
+                zbar = z[:, :, 0] - 1j * z[:, :, 1]
+                out_b[:, sl] = np.einsum("msk,srmk->rmk", zbar, c_s[:, :, sl])
         return out_a, out_b, out_c
 
 
 @dataclass(frozen=True)
 class _Plan:
     """Index arrays of the pairs of a class between structures with s-type terms
-    (``s_set``) and t-type terms (``t_set``); pair indices count the ``keep`` pairs."""
+    (``s_set``) and t-type terms (``t_set``); pair indices count the class's pairs."""
 
     s_set: np.ndarray
     t_set: np.ndarray
-    keep: np.ndarray
-    ss: np.ndarray            # s-s pairs, their positions in s_set and weight 1/2 if a == b
+    ss: np.ndarray            # s-s pairs and their positions in s_set
     ss_a: np.ndarray
     ss_b: np.ndarray
-    ss_weight: np.ndarray
-    st: np.ndarray            # ordered (s-type, t-type) entries of the s-t pairs
+    st: np.ndarray            # (s-type, t-type) entries of the s-t pairs, each entry once,
+    st_s: np.ndarray          # and their positions in s_set and t_set
     st_t: np.ndarray
-    st_starts: np.ndarray     # the entries, sorted by s-type structure, start a new one here
-    st_structures: np.ndarray  # that structure (position in s_set)
     tt: np.ndarray            # t-t pairs, positions in t_set and multiplicity 2 if a != b
     tt_a: np.ndarray
     tt_b: np.ndarray
@@ -370,17 +388,35 @@ def _plan(kclass: KernelClass, s_set: tuple[int, ...], t_set: tuple[int, ...]) -
     st = np.r_[np.flatnonzero(ab), np.flatnonzero(ba)]
     st_s = np.r_[pos_s[a[ab]], pos_s[b[ba]]]
     st_t = np.r_[pos_t[b[ab]], pos_t[a[ba]]]
-    order = np.argsort(st_s, kind="stable")
-    st, st_s, st_t = st[order], st_s[order], st_t[order]
-    st_structures, st_starts = np.unique(st_s, return_index=True)
-    p_ss, p_tt = np.flatnonzero(ss), np.flatnonzero(tt)
+    if len(set(zip(st_s.tolist(), st_t.tolist(), strict=True))) != st.size:
+        raise ValueError(f"{kclass}: an (s-type, t-type) entry in two pairs")
+    if len({frozenset(x) for x in zip(a.tolist(), b.tolist(), strict=True)}) != a.size:
+        raise ValueError(f"{kclass}: a pair of structures listed twice")
+    p_ss, p_tt = keep[np.flatnonzero(ss)], keep[np.flatnonzero(tt)]
     return _Plan(
-        s_set=np.array(s_set, dtype=int), t_set=np.array(t_set, dtype=int), keep=keep,
-        ss=p_ss, ss_a=pos_s[a[p_ss]], ss_b=pos_s[b[p_ss]],
-        ss_weight=np.where(a[p_ss] == b[p_ss], 0.5, 1.0)[:, None, None],
-        st=st, st_t=st_t, st_starts=st_starts, st_structures=st_structures,
-        tt=p_tt, tt_a=pos_t[a[p_tt]], tt_b=pos_t[b[p_tt]],
-        tt_mult=np.where(a[p_tt] == b[p_tt], 1.0, 2.0)[:, None, None, None])
+        s_set=np.array(s_set, dtype=int), t_set=np.array(t_set, dtype=int),
+        ss=p_ss, ss_a=pos_s[a[ss]], ss_b=pos_s[b[ss]],
+        st=keep[st], st_s=st_s, st_t=st_t,
+        tt=p_tt, tt_a=pos_t[a[tt]], tt_b=pos_t[b[tt]],
+        tt_mult=np.where(a[tt] == b[tt], 1.0, 2.0))
+
+
+def _uniform_moments(t_c: np.ndarray, h: np.ndarray, n_j: int) -> np.ndarray:
+    """<t^j> (J, m, K), j < n_j, of t uniform in t_c +- h: sum over even i of
+    C(j, i) t_c^(j-i) h^i / (i + 1)."""
+    t_pow = np.empty((n_j, *t_c.shape))
+    t_pow[0] = 1.0
+    for j in range(1, n_j):
+        np.multiply(t_pow[j - 1], t_c, out=t_pow[j])
+    h2 = h * h
+    h_pow = [np.ones_like(h)]
+    for _ in range(2, n_j, 2):
+        h_pow.append(h_pow[-1] * h2)
+    out = t_pow.copy()
+    for j in range(2, n_j):
+        for i in range(2, j + 1, 2):
+            out[j] += (comb(j, i) / (i + 1.0)) * t_pow[j - i] * h_pow[i // 2]
+    return out
 
 
 def _pole(kin: _Kinematics, term: Term) -> np.ndarray:
