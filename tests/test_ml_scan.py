@@ -142,6 +142,28 @@ def test_class_label_and_map_cells(tmp_path, write_yaml):
     assert in_target(r)[last].mean() > in_target(r)[rounds == 0].mean()
 
 
+def test_map_cells_beside_the_exploiting_share_with_balanced_resamples(tmp_path, write_yaml):
+    """``selection: cells, class_balance: true`` with the adaptive shares: both shares run
+    (the record's share stays within [0.1, 0.9]), every steered point of the mapping
+    rounds carries a probability, and they hit more often than the first batch."""
+    out = run(write_yaml(toy(f"batch_size: 30, max_evaluations: 240, target_points: 1000, "
+                             f"best_loglike: {LNL_MAX}, selection: cells, "
+                             f"class_balance: true, {FAST}")), output=tmp_path / "b.h5")
+    r = load(out)
+    rounds, kind = r.sampler["round"], r.sampler["proposal"]
+    last = (rounds >= rounds.max() - 2) & (kind != 2)
+    assert np.isfinite(r.sampler["p_target"][last]).all()
+    assert in_target(r)[last].mean() > in_target(r)[rounds == 0].mean()
+    with h5py.File(out, "r") as f:
+        share = f["sampler_info"]["exploit_fraction"][:]
+    assert ((share >= 0.1) & (share <= 0.9)).all()
+
+
+def test_class_balance_must_be_a_bool(tmp_path, write_yaml):
+    with pytest.raises(ConfigError, match="'class_balance' expects bool"):
+        run(write_yaml(toy("class_balance: maybe")), output=tmp_path / "c.h5")
+
+
 def test_resume_retrains_from_the_file(tmp_path, write_yaml):
     path = write_yaml(toy(f"batch_size: 20, max_evaluations: 60, target_points: 1000, {FAST}"))
     out = run(path, output=tmp_path / "r.h5")
