@@ -89,8 +89,8 @@ EXPLOIT_FROM = ("pool", "prior")
 #: what the committee learns once ``min_positive`` points are in target: the (capped)
 #: distance, or the class (0 in target, 1 outside) on class-balanced resamples
 MAPPING_LABELS = ("distance", "class")
-#: how a mapping batch is chosen: two shares (P^2 draws and P^2 x distance), or the
-#: candidates that add the most map cells in expectation
+#: how the second share of a mapping batch is chosen: P^2 x distance, or P^2 x the map
+#: cells a candidate adds in expectation
 SELECTIONS = ("shares", "cells")
 #: the smallest share of a steered batch either way of choosing gets (exploit_fraction auto)
 MIN_SHARE = 0.1
@@ -396,7 +396,7 @@ class Choice:
     exploit_fraction: float
     #: where the exploiting share draws from (`EXPLOIT_FROM`)
     exploit_from: str = "pool"
-    #: how a mapping batch is chosen (`SELECTIONS`)
+    #: how the second share of a mapping batch is chosen (`SELECTIONS`)
     selection: str = "shares"
     #: which points of the last batch were of the exploiting share (None: no split)
     exploited: np.ndarray | None = None
