@@ -1,6 +1,7 @@
 """ML-steered scan against random sampling, a nested sampler and DLScanner on two toys.
 
     python benchmarks/ml_scan.py [--toys shell two_modes] [--methods ...]
+                                 [--ml-options selection=cells,...]
                                  [--dlscanner-python .venv-dlscanner/bin/python]
 
 Toys (yaml/shell6d.yaml, yaml/two_modes.yaml): a 6-D thin shell (in target 3.05e-3 of
@@ -15,17 +16,17 @@ the modes holding in-target points, of 2), the wall time, and for the ML scan it
 seconds per round (training, screening). Then the cost per evaluation above which the
 ML scan reaches 1000 in-target points first in wall time (break-even).
 
-The ML scan runs with its defaults. It counts its in-target points from the best point
-it has found, which lies a little below the exact maximum, so it is asked for 1300 by its
-own count, enough for 1000 by the exact one. The random scan and dynesty get ten times
-the toy's budget, to measure their rates; a method that did not reach 1000 in-target
-points is extrapolated at its measured rate. DLScanner (pip package `dlscanner`, numpy < 2
-and TensorFlow) runs with its defaults (seed 42, K = 100 points per round, a VEGAS map,
-probability threshold 0.5, class balancing) except ``--dlscanner-epochs`` (100 instead of
-its 1000, for wall time) on the same toy as a 0/1 label. Its first round trains on its
-first batch and fails when that batch holds a single class; if so, it is run a second
-time from a first batch that holds a hit (the first seed from 43 on whose 100 prior draws
-hold one), to compare the loops themselves.
+The ML scan runs with its defaults (and the options of ``--ml-options``). It counts its
+in-target points from the best point it has found, which lies a little below the exact
+maximum, so it is asked for 1300 by its own count, enough for 1000 by the exact one. The
+random scan and dynesty get ten times the toy's budget, to measure their rates; a method
+that did not reach 1000 in-target points is extrapolated at its measured rate. DLScanner
+(pip package `dlscanner`, numpy < 2 and TensorFlow) runs with its defaults (seed 42, K =
+100 points per round, a VEGAS map, probability threshold 0.5, class balancing) except
+``--dlscanner-epochs`` (100 instead of its 1000, for wall time) on the same toy as a 0/1
+label. Its first round trains on its first batch and fails when that batch holds a single
+class; if so, it is run a second time from a first batch that holds a hit (the first seed
+from 43 on whose 100 prior draws hold one), to compare the loops themselves.
 """
 
 from __future__ import annotations
@@ -218,7 +219,10 @@ def main() -> None:
                         help="python of an environment with dlscanner and tensorflow")
     parser.add_argument("--dlscanner-epochs", type=int, default=100)
     parser.add_argument("--model", default="mlp", help="the ML scan's model")
+    parser.add_argument("--ml-options", default="",
+                        help="further options of the ML scan (KEY=VALUE,...)")
     args = parser.parse_args()
+    extra = yaml.safe_load("{" + args.ml_options.replace("=", ": ") + "}") or {}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -226,7 +230,7 @@ def main() -> None:
             budget = TOYS[toy]["budget"]
             samplers = {
                 "ml_scan": {"name": "ml_scan", "target_points": 1300,
-                            "max_evaluations": budget, "model": args.model},
+                            "max_evaluations": budget, "model": args.model, **extra},
                 "random": {"name": "random", "n_points": 10 * budget, "batch_size": 10000},
                 "dynesty": {"name": "dynesty", "nlive": 500, "maxcall": 10 * budget},
             }

@@ -17,7 +17,7 @@ import pytest
 
 from fit.ml import candidates as cand
 from fit.ml import labels as lab
-from fit.ml.selection import Calibration, farthest_points
+from fit.ml.selection import Calibration, farthest_points, new_cells
 from fit.samplers.ml_scan import MIN_SHARE, _draw, _shares, _spread, _training_rows
 
 FLOOR = -1e100
@@ -219,3 +219,28 @@ def test_farthest_points_spread_and_weigh():
     chosen = farthest_points(points, 4, weight=weight, power=1)
     assert chosen[0] == 0 and sorted(chosen[1:].tolist()) == [100, 101, 102]
     assert len(farthest_points(points, 0)) == 0
+
+
+def test_new_cells_go_to_the_likeliest_new_map_cells_first():
+    # one plane (two parameters), cells counted by hand on the 10 x 10 grid: candidate 0
+    # in an occupied cell, 1 and 2 in the same new cell, 3 and 4 in two other new cells
+    cells = np.array([[0], [55], [55], [77], [99]])
+    occupied = np.array([0])
+    p = np.array([1.0, 0.9, 1.0, 0.5, 0.4])
+    # gains: 0, 0.9, 1.0, 0.5, 0.4: 2 first; then 1's cell is taken (gain 0.9 x 0):
+    # 3 (0.5), then 4 (0.4)
+    assert new_cells(cells, p, 3, occupied).tolist() == [2, 3, 4]
+    # a cell chosen with P = 0.9 stays free with 0.1: a second candidate there, P 0.5,
+    # gains 0.05 and goes after one with P 0.4 in a cell of its own
+    cells = np.array([[11], [11], [22]])
+    assert new_cells(cells, np.array([0.5, 0.9, 0.4]), 3, np.zeros(0)).tolist() == [1, 2, 0]
+    # nothing new anywhere: the likeliest hits
+    got = new_cells(np.array([[0], [0], [0]]), np.array([0.2, 0.7, 0.5]), 2, occupied)
+    assert got.tolist() == [1, 2]
+    assert len(new_cells(cells, np.ones(3), 0, occupied)) == 0
+    # ten planes: a long shot (P 0.1) at ten new cells against a likely hit (P 0.5) at one
+    # (its other cells occupied): expected cells 1.0 against 0.5, but P^2 x cells 0.1
+    # against 0.25
+    cells = np.array([np.arange(1, 11), [11] + [0] * 9])
+    assert new_cells(cells, np.array([0.1, 0.5]), 1, occupied).tolist() == [0]
+    assert new_cells(cells, np.array([0.1, 0.5]), 1, occupied, power=2).tolist() == [1]

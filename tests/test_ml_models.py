@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from fit.ml.emulators import Emulator, emulator_provider, train_from_run
-from fit.ml.surrogates import make_committee, torch_available
+from fit.ml.surrogates import _resample, make_committee, torch_available
 
 pytest.importorskip("skl2onnx")
 pytest.importorskip("onnxruntime")
@@ -63,6 +63,18 @@ def test_warm_started_committee_keeps_its_layout():
     assert committee.fits == 2
     with pytest.raises(ValueError, match="2 inputs and 1 outputs, not 2 and 2"):
         committee.fit(x, y)
+
+
+def test_class_balanced_resamples_draw_half_from_each_class():
+    rng = np.random.default_rng(5)
+    rare = np.arange(1000) < 50                     # 5% of the points in one class
+    rows = _resample(rng, 1000, 3, rare)
+    assert rows.shape == (3, 1000)
+    assert (rare[rows].sum(axis=1) == 500).all()    # half of each member's rows
+    # without a class, or with a single one: a plain bootstrap (5% +- 3 sigma = 2.1%)
+    for balance in (None, np.zeros(1000, bool)):
+        plain = rare[_resample(rng, 1000, 3, balance)].mean(axis=1)
+        assert (np.abs(plain - 0.05) < 0.021).all()
 
 
 def test_unknown_model_and_bad_sizes():

@@ -123,6 +123,47 @@ def test_distance_cap_clips_what_the_committee_learns(tmp_path, write_yaml, cap,
     assert low < predicted < high
 
 
+def test_class_label_and_map_cells(tmp_path, write_yaml):
+    """``mapping_label: class``: once mapping, the committee learns 0 in target, 1 outside
+    (so its prediction on the far unscreened draws of the last round is near 1, not near
+    the distance cap); ``selection: cells`` without an exploiting share: every steered
+    point is chosen for the map cells it adds, carries the mean-only probability, and they
+    hit more often than the unscreened first batch."""
+    out = run(write_yaml(toy(f"batch_size: 30, max_evaluations: 240, target_points: 1000, "
+                             f"best_loglike: {LNL_MAX}, mapping_label: class, "
+                             f"selection: cells, exploit_fraction: 0, {FAST}")),
+              output=tmp_path / "m.h5")
+    r = load(out)
+    rounds, kind = r.sampler["round"], r.sampler["proposal"]
+    far = (rounds == rounds.max()) & (kind == 2) & ~in_target(r)
+    assert far.any() and 0.5 < np.median(r.sampler["predicted_distance"][far]) < 1.5
+    last = (rounds >= rounds.max() - 2) & (kind != 2)
+    assert np.isfinite(r.sampler["p_target"][last]).all()
+    assert in_target(r)[last].mean() > in_target(r)[rounds == 0].mean()
+
+
+def test_map_cells_beside_the_exploiting_share_with_balanced_resamples(tmp_path, write_yaml):
+    """``selection: cells, class_balance: true`` with the adaptive shares: both shares run
+    (the record's share stays within [0.1, 0.9]), every steered point of the mapping
+    rounds carries a probability, and they hit more often than the first batch."""
+    out = run(write_yaml(toy(f"batch_size: 30, max_evaluations: 240, target_points: 1000, "
+                             f"best_loglike: {LNL_MAX}, selection: cells, "
+                             f"class_balance: true, {FAST}")), output=tmp_path / "b.h5")
+    r = load(out)
+    rounds, kind = r.sampler["round"], r.sampler["proposal"]
+    last = (rounds >= rounds.max() - 2) & (kind != 2)
+    assert np.isfinite(r.sampler["p_target"][last]).all()
+    assert in_target(r)[last].mean() > in_target(r)[rounds == 0].mean()
+    with h5py.File(out, "r") as f:
+        share = f["sampler_info"]["exploit_fraction"][:]
+    assert ((share >= 0.1) & (share <= 0.9)).all()
+
+
+def test_class_balance_must_be_a_bool(tmp_path, write_yaml):
+    with pytest.raises(ConfigError, match="'class_balance' expects bool"):
+        run(write_yaml(toy("class_balance: maybe")), output=tmp_path / "c.h5")
+
+
 def test_resume_retrains_from_the_file(tmp_path, write_yaml):
     path = write_yaml(toy(f"batch_size: 20, max_evaluations: 60, target_points: 1000, {FAST}"))
     out = run(path, output=tmp_path / "r.h5")
@@ -181,6 +222,8 @@ def test_torch_committee_runs(tmp_path, write_yaml):
     ("exploit_fraction: half", "'exploit_fraction' must be 'auto' or a number"),
     ("exploit_from: vegas", "'exploit_from' must be one of pool, prior"),
     ("distance_cap: 0", "'distance_cap' must be > 0.0"),
+    ("selection: best", "'selection' must be one of shares, cells"),
+    ("mapping_label: binary", "'mapping_label' must be one of distance, class"),
     ("target: constraints, best_loglike: 0", "'best_loglike' needs target 'delta_chi2'"),
 ])
 def test_bad_options_are_refused(tmp_path, write_yaml, option, message):

@@ -75,3 +75,38 @@ def farthest_points(points: np.ndarray, k: int, known: np.ndarray | None = None,
         chosen[j] = i
         d = np.minimum(d, np.linalg.norm(points - points[i], axis=1))
     return chosen
+
+
+def new_cells(cells: np.ndarray, probability: np.ndarray, k: int,
+              occupied: np.ndarray, power: float = 1.0) -> np.ndarray:
+    """Indices of ``k`` candidates chosen greedily for the map cells they add: candidate
+    i occupies the cells ``cells[i]`` (one per plane of two parameters,
+    `fit.ml.coverage.plane_cells`) if it is in target, with ``probability[i]``; a cell
+    counts if no ``occupied`` cell and no candidate chosen before occupies it (chosen ones
+    count in expectation: each leaves a cell free with 1 - P). The gain of a candidate is
+    P^power x its expected new cells: with power 1 the expected new cells, which is
+    submodular, so the greedy choice gets at least 1 - 1/e of the best batch's (Nemhauser,
+    Wolsey and Fisher, Math. Program. 14 (1978) 265); a larger power weighs a likely hit
+    more against a long shot at many cells (the probabilities of remote candidates are
+    extrapolations). Ties (nothing left to add) go to the likeliest hit."""
+    k = min(k, len(cells))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    ids, index = np.unique(cells, return_inverse=True)
+    index = index.reshape(cells.shape)
+    free = np.where(np.isin(ids, occupied), 0.0, 1.0)
+    probability = np.clip(np.asarray(probability, dtype=float), 0.0, 1.0)
+    weight = probability**power
+    gain = weight * free[index].sum(axis=1)
+    # the gains only shrink: the choice is made among the best 20 k by the first gain
+    keep = np.argsort(-gain, kind="stable")[:20 * k]
+    index, probability, weight = index[keep], probability[keep], weight[keep]
+    chosen = np.empty(k, dtype=np.int64)
+    taken = np.zeros(len(keep), dtype=bool)
+    for j in range(k):
+        gain = weight * free[index].sum(axis=1) + 1e-9 * probability
+        gain[taken] = -np.inf
+        i = int(np.argmax(gain))
+        chosen[j], taken[i] = i, True
+        free[index[i]] *= 1.0 - probability[i]
+    return keep[chosen]

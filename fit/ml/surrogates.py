@@ -56,9 +56,11 @@ class Committee(ABC):
     def trained(self) -> bool:
         return self.outputs > 0
 
-    def fit(self, x: np.ndarray, y: np.ndarray) -> None:
+    def fit(self, x: np.ndarray, y: np.ndarray, balance: np.ndarray | None = None) -> None:
         """Train on points ``x`` (n, ndim) and targets ``y`` (n,) or (n, outputs); each
-        member on a bootstrap resample. Afterwards `oob` holds the out-of-bag prediction
+        member on a bootstrap resample, class-balanced when ``balance`` (n,) bool gives
+        the class of every point (half the resample from each class, so that a rare class
+        weighs as much as a common one). Afterwards `oob` holds the out-of-bag prediction
         of every point (the whole committee's, for a point every member drew) and
         `oob_spread` the members' spread there."""
         x = np.asarray(x, dtype=float)
@@ -70,8 +72,7 @@ class Committee(ABC):
         self.outputs, self.ndim = y.shape[1], x.shape[1]
         rng = np.random.default_rng([self.seed, self.fits])
         n = len(x)
-        rows = rng.integers(0, n, size=(self.members, n)) if self.members > 1 \
-            else np.arange(n)[None, :]
+        rows = _resample(rng, n, self.members, balance)
         counts = np.stack([np.bincount(r, minlength=n) for r in rows])
         self._fit(x, y, rows, counts, self.epochs if self.fits == 0 else self.update_epochs)
         self.fits += 1
@@ -158,6 +159,23 @@ class SklearnGBDT(Committee):
         x = np.atleast_2d(x)
         return np.stack([np.column_stack([model.predict(x) for model in member])
                          for member in self.models])
+
+
+def _resample(rng: np.random.Generator, n: int, members: int,
+              balance: np.ndarray | None) -> np.ndarray:
+    """Rows of each member's training set, (members, n): a bootstrap resample, half from
+    each class of ``balance`` when given and both classes occur; one member without
+    ``balance`` trains on every row once."""
+    if balance is not None:
+        balance = np.asarray(balance, dtype=bool)
+        ones, zeros = np.flatnonzero(balance), np.flatnonzero(~balance)
+        if len(ones) and len(zeros):
+            half = n // 2
+            return np.concatenate([rng.choice(ones, size=(members, half)),
+                                   rng.choice(zeros, size=(members, n - half))], axis=1)
+    if members == 1:
+        return np.arange(n)[None, :]
+    return rng.integers(0, n, size=(members, n))
 
 
 def torch_available() -> bool:

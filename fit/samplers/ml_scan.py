@@ -13,7 +13,12 @@ Each round:
    thresholds (its fit then goes to the region's edge, where the batch is decided,
    instead of to how far the remote points lie: on the NMSSM likelihood the uniform
    candidates it ranks best hit 3-10x more often; while climbing it learns the whole
-   distance, which orders the points before the first hit); its out-of-bag
+   distance, which orders the points before the first hit); with ``class_balance``,
+   once mapping, each member's resample is class-balanced (half in target, half
+   outside, so the fit weighs the region's edge as much as the far points);
+   ``mapping_label: class`` learns 0 in target, 1 outside instead of the distance, on
+   class-balanced resamples (a classifier's label: better on the NMSSM likelihood, but
+   it loses the thin shell's far orthants); its out-of-bag
    predictions calibrate its score (mean distance minus ``uncertainty_weight`` times
    the members' spread) into a probability of being in target (`fit.ml.selection.Calibration`);
 3. a pool of ``candidates`` per point is drawn from the prior and from an adaptive
@@ -24,10 +29,15 @@ Each round:
    probability proportional to P^2 (likely hits spread over the whole predicted region,
    as the seed scan's loop draws from its classifier's region), before that it is the
    farthest-point spread of the best tenth of the pool by mean (climbing on many
-   fronts). The exploring share is steered by the score with the uncertainty term:
-   greedily the candidates with the largest P^2 x d, d the distance to the nearest
+   fronts). The other share, once mapping: with ``selection: cells`` greedily
+   the candidates with the largest P^2 x the map cells they add in expectation (the
+   cells of 10 x 10 grids on every plane of two parameters, `fit.ml.coverage.plane_cells`,
+   that no in-target point occupies, and each point chosen before leaves free with
+   1 - P; P under the mean alone: the parts of the region not yet mapped, reached with
+   likely hits); with ``selection: shares`` (default), steered by the score with the uncertainty
+   term, greedily the candidates with the largest P^2 x d, d the distance to the nearest
    in-target point or point chosen before (likely hits that add most to the region
-   mapped so far: its edges and the parts not yet reached), or while climbing the
+   mapped so far: its edges and the parts not yet reached). While climbing it is the
    farthest-point spread of the best tenth by score. Plus ``explore_fraction`` prior
    draws that no model filters. A broad region wants the first share (the uncertainty
    term sends the second to far, uncertain candidates that mostly miss it), a thin one
@@ -76,6 +86,12 @@ PRECISION_POWER = 2
 #: the exploiting share draws from the whole pool or from its prior candidates alone (a
 #: sample of the predicted region in proportion to its prior volume)
 EXPLOIT_FROM = ("pool", "prior")
+#: what the committee learns once ``min_positive`` points are in target: the (capped)
+#: distance, or the class (0 in target, 1 outside) on class-balanced resamples
+MAPPING_LABELS = ("distance", "class")
+#: how the second share of a mapping batch is chosen: P^2 x distance, or P^2 x the map
+#: cells a candidate adds in expectation
+SELECTIONS = ("shares", "cells")
 #: the smallest share of a steered batch either way of choosing gets (exploit_fraction auto)
 MIN_SHARE = 0.1
 
@@ -176,6 +192,8 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
         pseudo_fraction: float = 0.1, max_training: int = 5000, per_term: bool = False,
         exploit_fraction: float | str = "auto", exploit_from: str = "pool",
         best_loglike: float | None = None, distance_cap: float | None = 10.0,
+        mapping_label: str = "distance", selection: str = "shares",
+        class_balance: bool = False,
         initial_model: Path | None = None, export_model: bool = False
         ) -> dict[str, Any] | None:
     """ML-steered scan until ``target_points`` in-target points or ``max_evaluations``
@@ -201,6 +219,12 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
     if exploit_from not in EXPLOIT_FROM:
         raise SamplerError(f"sampler 'ml_scan' option 'exploit_from' must be one of "
                            f"{', '.join(EXPLOIT_FROM)}, got {exploit_from!r}")
+    if selection not in SELECTIONS:
+        raise SamplerError(f"sampler 'ml_scan' option 'selection' must be one of "
+                           f"{', '.join(SELECTIONS)}, got {selection!r}")
+    if mapping_label not in MAPPING_LABELS:
+        raise SamplerError(f"sampler 'ml_scan' option 'mapping_label' must be one of "
+                           f"{', '.join(MAPPING_LABELS)}, got {mapping_label!r}")
     if best_loglike is not None and target != "delta_chi2":
         raise SamplerError("sampler 'ml_scan' option 'best_loglike' needs target "
                            "'delta_chi2'")
@@ -245,7 +269,8 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
     first = initial_points or batch_size
     adaptive = exploit_fraction == "auto"
     choice = Choice(explore_fraction, prior_fraction, candidates, uncertainty_weight,
-                    diversity, 0.5 if adaptive else float(exploit_fraction), exploit_from)
+                    diversity, 0.5 if adaptive else float(exploit_fraction), exploit_from,
+                    selection)
 
     def labels_of(history: History) -> Any:
         failed = None
@@ -287,12 +312,18 @@ def run(scan: Scan, *, batch_size: int = 100, max_evaluations: int = 100_000,
                 if labels is not None and np.ptp(labels.y) > 0:
                     rows = _training_rows(labels, rng, max_training)
                     y = labels.y[rows, None]
-                    if distance_cap is not None and labels.enough:
-                        y = np.minimum(y, math.log1p(distance_cap))
+                    balance = None
+                    if labels.enough and mapping_label == "class":
+                        y, balance = 1.0 - labels.in_target[rows, None], labels.in_target[rows]
+                    elif labels.enough:
+                        if distance_cap is not None:
+                            y = np.minimum(y, math.log1p(distance_cap))
+                        if class_balance:
+                            balance = labels.in_target[rows]
                     if per_term and terms:
                         y = np.column_stack([y, lab.term_distances(history.terms,
                                                                     term_threshold)[rows]])
-                    committee.fit(history.cube[rows], y)
+                    committee.fit(history.cube[rows], y, balance)
                     calibration = _calibrate(committee, labels.in_target[rows],
                                              uncertainty_weight)
                     exploit = _calibrate(committee, labels.in_target[rows], 0.0)
@@ -365,6 +396,8 @@ class Choice:
     exploit_fraction: float
     #: where the exploiting share draws from (`EXPLOIT_FROM`)
     exploit_from: str = "pool"
+    #: how the second share of a mapping batch is chosen (`SELECTIONS`)
+    selection: str = "shares"
     #: which points of the last batch were of the exploiting share (None: no split)
     exploited: np.ndarray | None = None
 
@@ -394,14 +427,20 @@ class Choice:
             n_exploit = 0
         if mapping:
             exploited = np.zeros(0, dtype=np.int64)
+            p_mean = exploit(mean[:, 0]) if exploit is not None else p
             if n_exploit:
-                p_mean = exploit(mean[:, 0])
                 eligible = (np.flatnonzero(kind == cand.PRIOR) if self.exploit_from == "prior"
                             else np.arange(len(pool)))
                 exploited = eligible[_draw(rng, p_mean[eligible]**PRECISION_POWER, n_exploit)]
                 p[exploited] = p_mean[exploited]
-            chosen = _spread(pool, n_steered - n_exploit, found, exploited,
-                             p**PRECISION_POWER + 1e-12, self.diversity)
+            if self.selection == "cells":
+                rest = np.setdiff1d(np.arange(len(pool)), exploited)
+                chosen = rest[_new_cells(pool[rest], n_steered - n_exploit, found,
+                                         p_mean[rest])]
+                p[chosen] = p_mean[chosen]
+            else:
+                chosen = _spread(pool, n_steered - n_exploit, found, exploited,
+                                 p**PRECISION_POWER + 1e-12, self.diversity)
         else:
             exploited = _best_spread(pool, mean[:, 0], n_exploit, found, self.diversity)
             chosen = _spread(pool, n_steered - n_exploit, found, exploited, None,
@@ -437,6 +476,18 @@ def _shares(found: np.ndarray, cube: np.ndarray, hits: np.ndarray, exploited: np
         new = np.setdiff1d(plane_cells(cube[mask & hits]), old).size / planes
         rate.append((new + 1.0) / (mask.sum() + 2.0))
     return float(np.clip(rate[0] / (rate[0] + rate[1]), MIN_SHARE, 1.0 - MIN_SHARE))
+
+
+def _new_cells(pool: np.ndarray, k: int, found: np.ndarray, probability: np.ndarray
+               ) -> np.ndarray:
+    """``k`` of ``pool`` that add the most cells to the map of the ``found`` points in
+    expectation, by P^`PRECISION_POWER` x new cells (`fit.ml.selection.new_cells` on the
+    10 x 10 grids of `fit.ml.coverage.plane_cells`)."""
+    from ..ml.coverage import plane_cells
+    from ..ml.selection import new_cells
+
+    occupied = np.unique(plane_cells(found)) if len(found) else np.zeros(0, np.int64)
+    return new_cells(plane_cells(pool), probability, k, occupied, power=PRECISION_POWER)
 
 
 def _draw(rng: np.random.Generator, weight: np.ndarray, k: int) -> np.ndarray:
