@@ -543,3 +543,28 @@ def test_running_slepton_d_terms_reduce_to_the_on_shell_ones():
         np.testing.assert_allclose(running_d_term(t3, q, run), d_term(t3, q, cos2b), rtol=1e-12)
     np.testing.assert_allclose(running_d_term(0.0, -1.0, run, right=True),
                                -sm.SW2 * sm.MZ**2 * cos2b, rtol=1e-12)
+
+
+def test_heavy_charged_higgs_barely_moves_the_right_handed_stop():
+    """A heavy doublet at large tan(beta) is H_d-like: it couples to the right-handed stop
+    through |F_Q|^2 = h_t^2 |H_u|^2 |t_R|^2 only with its H_u content cos^2(beta), so raising
+    M_A from ~3 to ~20 TeV at tan(beta) = 30 moves m_t_R^2 by about
+    3 h_t^2 cos^2(beta) Delta A(M_A)/(16 pi^2) ~ +0.8% (A(m) = m^2 (ln(m^2/Q^2) - 1)); with the
+    weight sin^2(beta) it would be +250%. The left-handed stop gains
+    h_b^2 sin^2(beta) Delta A(M_A)/(16 pi^2) from |F_D|^2 (upwards). No running between
+    Q_SUSY and Q_st here (first-generation masses at the stop scale)."""
+    base = {"tanb": 30.0, "M1": 500.0, "M2": 1000.0, "M3": 2500.0, "At": 0.0, "Ab": 0.0,
+            "Atau": 0.0, "ML3": 2000.0, "ME3": 2000.0, "MQ3": 3000.0, "MU3": 1500.0,
+            "MD3": 2000.0, "ML12": 2000.0, "ME12": 2000.0, "MQ12": math.sqrt(4.5e6),
+            "MU12": math.sqrt(4.5e6), "MD12": math.sqrt(4.5e6), "lambda_": 0.1,
+            "kappa": 0.1, "Akappa": -100.0, "mueff": 500.0}
+    points = {k: np.full(2, v) for k, v in base.items()}
+    points["Alambda"] = np.array([100.0, 26000.0])
+    spec = compute(as_arrays(points))
+    m_a = spec["mhc"]
+    assert m_a[0] < 4000.0 and m_a[1] > 15000.0, m_a
+    right = spec["stop_mix"][:, 0, 1] ** 2   # the lighter stop is t_R (M_U3 < M_Q3)
+    assert np.all(right > 0.99)
+    light2, heavy2 = spec["mst1"] ** 2, spec["mst2"] ** 2
+    assert 0.0 < light2[1] / light2[0] - 1.0 < 0.03
+    assert heavy2[1] > heavy2[0]

@@ -34,7 +34,12 @@ hep-ph/9606211 appendix D, their A0(m) = m^2 (1 - ln(m^2/Q^2)), B0, and
 
 NMSSMTools 5.6.0 computes its squark pole masses from the same running masses with the
 SUSY-QCD corrections and a Yukawa part; measured against its stop masses on the seed
-sample: median +0.7%, 90% within 1.6% (the lighter stop; the heavier within 1%).
+sample: median +0.7%, 90% within 1.6% (the lighter stop; the heavier within 1%). Where
+M_H+- >> m_stop they part: its stop self-energy weights the charged-Higgs tadpole of the
+h_t^2 |t_R|^2 |H_u^+|^2 loop with the H_u content of the lightest CP-even state (~sin^2 beta)
+instead of the charged Higgs's cos^2 beta (and the h_b^2 loop with cos^2 beta instead of
+sin^2 beta), which puts its stops up to 75% higher at M_H+- ~ 20 TeV; this module keeps
+the charged Higgs's own contents (benchmarks/README.md, flavour_gm2_oracle.py).
 """
 
 from __future__ import annotations
