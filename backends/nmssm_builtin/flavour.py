@@ -12,6 +12,8 @@ bases). What is computed, vectorised over points:
 - C7, C8 at mu_0 = 160 GeV: charged Higgs at leading order (Ciuchini, Degrassi, Gambino,
   Giudice, hep-ph/9710335) with the resummed b Yukawa of the H+ t b coupling, matched at
   M_H+ and run to mu_0 at leading order (nf = 6 above m_t).
+- C7, C8 from chargino-stop loops at leading order with the GIM partner (first-two-generation
+  up squarks), the b Yukawa of the higgsino coupling resummed (``chargino_c7_c8``).
 - C10 (Bs -> mu mu): charged-Higgs Z penguin of the type-II model, C_A = -(x_t/8) cot^2(beta)
   f(m_t^2/M_H^2) in the normalisation of Y0 (the Goldstone part of the top Z penguin with
   M_W -> M_H; Logan, Nierste, hep-ph/0004139; Bobeth, Buras, Kruger, Urban, hep-ph/0112305).
@@ -26,10 +28,9 @@ bases). What is computed, vectorised over points:
   matched at the heavy Higgs mass and run to mu_0 at leading order (Buras, Misiak, Urban,
   hep-ph/0005183).
 
-Left out: charginos and stops in C7, C8, C10 and the boxes (they need the chargino-squark
-couplings), the next-to-leading-order charged-Higgs matching of C7, C8 (a few per cent of
-the charged-Higgs term), the tan^2(beta) charged-Higgs boxes and penguins in C_S, C_P, and the
-charged-Higgs boxes of Delta M_s.
+Left out: charginos and stops in C10 and the boxes, the next-to-leading-order charged-Higgs
+matching of C7, C8 (a few per cent of the charged-Higgs term), the tan^2(beta) charged-Higgs
+boxes and penguins in C_S, C_P, and the charged-Higgs boxes of Delta M_s.
 """
 
 from __future__ import annotations
