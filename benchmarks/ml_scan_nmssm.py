@@ -6,6 +6,7 @@ likelihood: evaluations to map the 2 sigma region.
                                        [--reference-loglike LNL | --de-generations 60]
                                        [--ml-variants uncertainty_weight=0 ...]
                                        [--dlscanner-python .venv-dlscanner/bin/python]
+                                       [--save-runs DIR] [--fixed-map DIR/*.npz]
 
 The likelihood is the main job's, yaml/nmssm.yaml (twelve parameters in the seed scan's
 box, every likelihood term, built-in physics). Each method gets the same number of
@@ -41,6 +42,10 @@ cells of a 10 x 10 grid on each of the 66 planes of two parameters (prior unit c
 the in-target points of all runs (the reference run included) occupy; a method's coverage
 after n evaluations: the fraction of those cells its in-target points among its first n
 evaluations occupy (`fit.ml.coverage`).
+
+With ``--fixed-map`` the reference map is pooled from runs saved before
+(``--save-runs``) instead, and the goal is ``--fraction`` of the best coverage among them:
+runs of other days, seeds and options are then scored on one map and goal.
 
 Printed per method: evaluations, in-target points, best -2 ln L, coverage after a quarter,
 half, three quarters and all of the budget, evaluations to ``--fraction`` (0.8) of the
@@ -248,6 +253,20 @@ def run_dlscanner(python: str, args: argparse.Namespace, reference: float,
     return result
 
 
+def save_run(run: Run, directory: Path, seed: int) -> None:
+    """A run's points, in the order evaluated, to ``directory/<method>-seed<seed>.npz``
+    (for ``--fixed-map``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    np.savez(directory / f"{run.method}-seed{seed}.npz", cube=run.cube, loglike=run.loglike,
+             method=run.method)
+
+
+def load_run(path: Path) -> Run:
+    """A run written by `save_run`."""
+    with np.load(path) as f:
+        return Run(f"{f['method']}@{Path(path).stem}", f["cube"], f["loglike"], 0.0)
+
+
 def in_target(run: Run, reference: float, threshold: float) -> np.ndarray:
     return 2.0 * (reference - run.loglike) <= threshold
 
@@ -258,15 +277,22 @@ def report(runs: list[Run], de: Run | None, reference: float, threshold: float,
     budget = args.budget
     found = {r.method: discover(r.cube[:budget], in_target(r, reference, threshold)[:budget],
                                 BINS) for r in runs}
-    pool = list(found.values()) + ([discover(de.cube, in_target(de, reference, threshold),
-                                             BINS)] if de is not None else [])
-    cells = reference_cells(*pool)
-    best = max(d.coverage(cells) for d in found.values())
+    if args.fixed_map:
+        saved = [load_run(path) for path in args.fixed_map]
+        fixed = [discover(r.cube, in_target(r, reference, threshold), BINS) for r in saved]
+        cells = reference_cells(*fixed)
+        best = max(d.coverage(cells) for d in fixed)
+        source = f"the saved runs {', '.join(r.method for r in saved)} (fixed)"
+    else:
+        pool = list(found.values()) + ([discover(de.cube, in_target(de, reference, threshold),
+                                                 BINS)] if de is not None else [])
+        cells = reference_cells(*pool)
+        best = max(d.coverage(cells) for d in found.values())
+        source = f"{'the reference run and ' if de is not None else ''}every method"
     goal = args.fraction * best
     print(f"\nreference: ln L_ref = {reference:.3f} (-2 ln L_ref = {-2 * reference:.2f}); "
           f"in target: Delta chi^2 <= {threshold:.2f}; reference map: {len(cells)} cells "
-          f"of {66 * BINS * BINS} ({BINS}x{BINS} on 66 planes), pooled from "
-          f"{'the reference run and ' if de is not None else ''}every method")
+          f"of {66 * BINS * BINS} ({BINS}x{BINS} on 66 planes), pooled from {source}")
     checkpoints = [budget // 4, budget // 2, 3 * budget // 4, budget]
     print(f"coverage after n evaluations; 'to {100 * args.fraction:.0f}%': evaluations to "
           f"{100 * goal:.1f}% of the map ({100 * args.fraction:.0f}% of the best coverage, "
@@ -345,6 +371,12 @@ def main() -> None:
                         help="further ML scans, each with these options (KEY=VALUE,...)")
     parser.add_argument("--fraction", type=float, default=0.8,
                         help="coverage goal, as a fraction of the best coverage reached")
+    parser.add_argument("--save-runs", type=Path,
+                        help="write every run's points to DIR/<method>-seed<seed>.npz")
+    parser.add_argument("--fixed-map", type=Path, nargs="+",
+                        help="saved runs (.npz of --save-runs) whose in-target points make "
+                             "the reference map, the goal --fraction of the best coverage "
+                             "among them; default: the map pooled from this run's methods")
     parser.add_argument("--dlscanner-python",
                         default=str(ROOT / ".venv-dlscanner" / "bin" / "python"),
                         help="python of an environment with dlscanner and tensorflow")
@@ -390,6 +422,8 @@ def main() -> None:
             else:
                 runs.append(run_fit(method, samplers[method], args.seed, workdir))
             print(f"  {runs[-1].wall:.0f} s", file=sys.stderr, flush=True)
+            if args.save_runs is not None:
+                save_run(runs[-1], args.save_runs, args.seed)
     above = [r.method for r in runs if np.nanmax(r.loglike) > reference]
     if above:
         print(f"note: {', '.join(above)} found points above the reference ln L "

@@ -187,6 +187,33 @@ def test_propose_mixes_prior_and_density():
     assert (kind == cand.PRIOR).all()
 
 
+def test_refine_draws_around_the_best_point_of_its_own_mode():
+    # two clusters (modes) in 3-D, 40 points each, y = the squared distance to the nearer
+    # centre; the best point is the one nearest 0.3: the draws centre on it (not on the
+    # midpoint of the modes, where the moments of the best points of both would put them)
+    rng = np.random.default_rng(5)
+    a = 0.3 + 0.02 * rng.standard_normal((40, 3))
+    b = 0.7 + 0.02 * rng.standard_normal((40, 3))
+    points = np.vstack([a, b])
+    y = np.minimum(((points - 0.3) ** 2).sum(1), ((points - 0.7) ** 2).sum(1))
+    y[:40] *= 0.5                      # mode a is the better one
+    best = points[np.argmin(y)]
+    draws = cand.refine(rng, points, y, 2000)
+    assert draws.shape == (2000, 3)
+    assert np.allclose(draws.mean(axis=0), best, atol=0.005)
+    assert (np.linalg.norm(draws - 0.7, axis=1) < 0.1).mean() < 0.01
+    # the elite (of the 13 points nearest the best, itself included, the 7 best) sets the
+    # width: about the rms distance of the nearest points to the best (~0.02 sqrt(2) per
+    # coordinate), far below the modes' separation
+    assert 0.005 < draws.std(axis=0).mean() < 0.05
+    # better points nearer the best: the draws contract
+    tight = np.vstack([points, best + 0.002 * rng.standard_normal((12, 3))])
+    better = np.r_[y, np.full(12, y.min() + 1e-6)]
+    assert cand.refine(rng, tight, better, 2000).std(axis=0).mean() < \
+        0.3 * draws.std(axis=0).mean()
+    assert cand.refine(rng, points, y, 0).shape == (0, 3)
+
+
 def test_calibration_is_monotone_and_matches_the_hit_fraction():
     # scores 0..9; points with score < 5 hit 3 times in 4, the others never
     score = np.repeat(np.arange(10.0), 4)

@@ -159,6 +159,27 @@ def test_map_cells_beside_the_exploiting_share_with_balanced_resamples(tmp_path,
     assert ((share >= 0.1) & (share <= 0.9)).all()
 
 
+def test_refinement_share_draws_around_the_best_point(tmp_path, write_yaml):
+    """``refine_fraction``: every mapping round (no pseudo-labels) spends that share of its
+    steered points (round(0.2 x 27) = 5 of a batch of 30 with 3 explore draws) on draws
+    around the best point (proposal 4), which hit the target more often than the first
+    batch, with probabilities of the mean alone; the climbing rounds draw none."""
+    out = run(write_yaml(toy(f"batch_size: 30, max_evaluations: 240, target_points: 1000, "
+                             f"best_loglike: {LNL_MAX}, refine_fraction: 0.2, {FAST}")),
+              output=tmp_path / "f.h5")
+    r = load(out)
+    rounds, kind = r.sampler["round"], r.sampler["proposal"]
+    with h5py.File(out, "r") as f:
+        pseudo = f["sampler_info"]["pseudo"][:]
+    mapping = np.flatnonzero(pseudo[:-1] == 0) + 1        # rounds after a mapping label
+    assert len(mapping) >= 3
+    for k in np.unique(rounds):
+        assert (kind[rounds == k] == 4).sum() == (5 if k in mapping else 0)
+    refined = kind == 4
+    assert np.isfinite(r.sampler["p_target"][refined]).all()
+    assert in_target(r)[refined].mean() > 0.5 > in_target(r)[rounds == 0].mean()
+
+
 def test_class_balance_must_be_a_bool(tmp_path, write_yaml):
     with pytest.raises(ConfigError, match="'class_balance' expects bool"):
         run(write_yaml(toy("class_balance: maybe")), output=tmp_path / "c.h5")
@@ -224,6 +245,8 @@ def test_torch_committee_runs(tmp_path, write_yaml):
     ("distance_cap: 0", "'distance_cap' must be > 0.0"),
     ("selection: best", "'selection' must be one of shares, cells"),
     ("mapping_label: binary", "'mapping_label' must be one of distance, class"),
+    ("refine_fraction: 1.5", "'refine_fraction' must be >= 0.0 and <= 1.0"),
+    ("refine_fraction: -0.1", "'refine_fraction' must be >= 0.0 and <= 1.0"),
     ("target: constraints, best_loglike: 0", "'best_loglike' needs target 'delta_chi2'"),
 ])
 def test_bad_options_are_refused(tmp_path, write_yaml, option, message):

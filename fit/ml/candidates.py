@@ -10,6 +10,8 @@ the priors), so "from the prior" means uniform in the cube.
   most points already are (the seed loop's VEGAS map, adapted to the accepted points,
   bunches on one patch).
 - `propose`: a pool mixing prior draws and mixture draws.
+- `refine`: draws around the best point, contracting as better points are found, so the
+  best point converges to the maximum (which sets the region's Delta chi^2).
 
 The batch is chosen among them by `fit.ml.selection`.
 """
@@ -21,9 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-PRIOR, DENSITY, EXPLORE, INITIAL = 0, 1, 2, 3
+PRIOR, DENSITY, EXPLORE, INITIAL, REFINE = 0, 1, 2, 3, 4
 #: names of the proposal kinds, as written to the run file (column ``sampler/proposal``)
-PROPOSALS = {PRIOR: "prior", DENSITY: "density", EXPLORE: "explore", INITIAL: "initial"}
+PROPOSALS = {PRIOR: "prior", DENSITY: "density", EXPLORE: "explore", INITIAL: "initial",
+             REFINE: "refine"}
+#: `refine` takes the second moments of this many best points per parameter
+ELITE_PER_DIM = 2
 #: spread of the kernel widths: each draw takes one of these multiples of its bandwidth
 SCALES = (0.1, 0.3, 1.0)
 
@@ -83,3 +88,30 @@ def propose(rng: np.random.Generator, n: int, ndim: int, density: LocalDensity |
         points.append(density.sample(rng, n - n_prior))
         kind.append(np.full(n - n_prior, DENSITY, dtype=np.int8))
     return np.concatenate(points), np.concatenate(kind)
+
+
+def refine(rng: np.random.Generator, points: np.ndarray, y: np.ndarray, n: int
+           ) -> np.ndarray:
+    """``n`` draws around the best of ``points`` (unit cube; lowest distance ``y``): a
+    Gaussian centred on it with the second moments about it of its elite, reflected into
+    the cube. The elite: of the 2 `ELITE_PER_DIM` ndim + 1 points nearest the best (itself
+    included), the better half by ``y`` (`ELITE_PER_DIM` ndim + 1). This is the
+    cross-entropy method's update (Rubinstein, Methodol. Comput. Appl. Probab. 1 (1999)
+    127), centred on the best point and local:
+    as better points join the elite the Gaussian contracts, so the best point converges to
+    the maximum, where a fill of the region approaches it only as fast as the region fills
+    (in-target points by Delta chi^2 are counted from the best point: one below the
+    maximum makes the region too large). Local, because the best points of a region with
+    several modes, or of a thin one, lie far apart: their moments would span the gaps."""
+    points = np.atleast_2d(np.asarray(points, dtype=float))
+    ndim = points.shape[1]
+    if n <= 0 or not len(points):
+        return np.zeros((0, ndim))
+    y = np.asarray(y, dtype=float)
+    best = points[np.argmin(y)]
+    size = ELITE_PER_DIM * ndim
+    near = cKDTree(points).query(best, k=min(2 * size + 1, len(points)))[1]
+    near = np.atleast_1d(near)
+    elite = points[near[np.argsort(y[near], kind="stable")[:size + 1]]] - best
+    moments = elite.T @ elite / max(len(elite) - 1, 1) + 1e-12 * np.eye(ndim)
+    return reflect(rng.multivariate_normal(best, moments, size=n, method="eigh"))
