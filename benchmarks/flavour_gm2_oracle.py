@@ -111,12 +111,12 @@ def score(oracle: Path, out_dir: Path, oracle_stops: bool = False,
         m1, m2 = o["mst1"].to_numpy(float), o["mst2"].to_numpy(float)
         stops = (np.fmin(m1, m2), np.fmax(m1, m2))
     if nmssmtools_weights:
-        stops = nmssmtools_stop_weights(compute(as_arrays(params)))
+        spec = compute(as_arrays(params))
+        stops = nmssmtools_stop_weights(spec)
         computed = o["status"].astype(str).str.startswith("ok").to_numpy()
         print(f"== {oracle.name}: stop masses within 2% of the oracle's (computed points)")
         for key, ours in zip(("mst1", "mst2"), stops, strict=True):
-            plain = compute(as_arrays(params))[key]
-            ref = o[key].to_numpy(float)
+            plain, ref = spec[key], o[key].to_numpy(float)
             print(f"   {key}: built-in {np.mean(np.abs(plain / ref - 1)[computed] < 0.02):.1%}, "
                   f"with NMSSMTools' charged-Higgs weights "
                   f"{np.mean(np.abs(ours / ref - 1)[computed] < 0.02):.1%}")

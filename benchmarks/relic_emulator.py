@@ -36,13 +36,10 @@ sys.path.insert(0, str(ROOT))
 
 from backends.nmssm_builtin.relic import nmssm_builtin_freeze_out  # noqa: E402
 from backends.nmssm_builtin.spectrum import PARAMETERS, as_arrays, compute  # noqa: E402
+from benchmarks.relic_speed import NOMINAL as NOMINAL_WIDTHS  # noqa: E402
 from fit.ml.emulators import Emulator  # noqa: E402
 from fit.results import load  # noqa: E402
 from likelihoods.relic import PlanckRelic, relic_fraction  # noqa: E402
-
-#: nominal Higgs widths [GeV] (relic_speed.py): they move only which resonances are hinted
-NOMINAL_WIDTHS = {"width_h1": 0.004, "width_h2": 0.1, "width_h3": 1.0, "width_a1": 0.1,
-                  "width_a2": 1.0, "width_hc": 1.0}
 
 
 def run_points(path: Path) -> tuple[dict[str, np.ndarray], list[str], np.ndarray]:
