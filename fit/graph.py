@@ -180,11 +180,25 @@ def _provider_options(config: RunConfig, registry: Registry) -> dict[str, Option
     return options
 
 
+def _register_emulators(config: RunConfig, registry: Registry) -> None:
+    """A rule naming the provider ``emulated_<capability>`` of a known capability gets it
+    made for the run (`fit.ml.emulators.emulator_provider`): any capability is emulated
+    from the YAML alone."""
+    known = registry.capabilities()
+    for cap, rule in config.rules.items():
+        if (cap in known and rule.provider == f"emulated_{cap}"
+                and rule.provider not in registry.by_name):
+            from .ml.emulators import emulator_provider
+
+            emulator_provider(cap, registry=registry)
+
+
 def resolve(config: RunConfig, registry: Registry) -> Graph:
     """Build the graph for a run. Raises `ResolutionError` or `ConfigError`."""
     parameters = config.space.names
     leaves = set(parameters) | {ALL_PARAMETERS}
     providers: dict[str, BoundProvider] = {}
+    _register_emulators(config, registry)
     options = _provider_options(config, registry)
     _check_preference(config.prefer, registry)
 

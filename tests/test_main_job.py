@@ -74,3 +74,43 @@ def test_the_main_job_with_a_small_budget_writes_every_term(tmp_path):
         assert r.loglike[i] == pytest.approx(np.nansum(values[i]))
     for name in ("omega_h2", "sigma_si_p", "br_bsgamma", "delta_amu", "hsm_kappa_V"):
         assert np.isfinite(r.observables[name][complete]).all(), name
+
+
+def test_the_emulated_relic_variant_runs_without_the_freeze_out(tmp_path, registry):
+    """yaml/examples/nmssm_emulated_relic.yaml: Omega h^2 from an emulator, no freeze-out
+    in the graph, every family's term still there and the relic density written as the
+    emulator predicts it. The emulator here learns a made-up smooth function of the
+    parameters (this test is about the wiring; its accuracy on the physics is what
+    benchmarks/relic_emulator.py measures)."""
+    pytest.importorskip("skl2onnx")
+    pytest.importorskip("onnxruntime")
+    from fit.config import Override
+    from fit.ml.emulators import Emulator
+    from fit.run import run
+
+    path = ROOT / "yaml" / "examples" / "nmssm_emulated_relic.yaml"
+    space = prepare(ROOT / "yaml" / "nmssm.yaml").config.space
+    names = space.sampled_names
+    # 300 prior points and their corners: the training box is the whole prior
+    cube = np.random.default_rng(1).random((300, len(names)))
+    cube[:2] = [[0.0], [1.0]]
+    values = space.transform(cube)
+    x = np.column_stack([values[n] for n in names])
+    y = 0.01 * np.exp(3.0 * (values["lambda_"] - values["kappa"]))
+    model = Emulator.train(x, y, inputs=names, output="observables/omega_h2", kind="gbdt"
+                           ).export(tmp_path / "omega_h2.onnx")
+    overrides = Override.from_command_line("random", [
+        f"rules.omega_h2.options.model_file={model}", "sampler.n_points=40",
+        "sampler.batch_size=40"])
+    prepared = prepare(path, registry, overrides)
+    assert prepared.graph.providers["omega_h2"].name == "emulated_omega_h2"
+    assert "freeze_out" not in prepared.graph.providers
+    assert set(prepared.graph.terms) == FAMILIES
+    r = load(run(path, output=tmp_path / "emulated.h5", overrides=overrides,
+                 registry=registry))
+    done = np.isfinite(r.observables["omega_h2"])
+    assert done.sum() >= 4
+    x_run = np.column_stack([r.parameters[n] for n in names])[done]
+    emulator = Emulator.load(model)
+    np.testing.assert_allclose(r.observables["omega_h2"][done], emulator.predict(x_run),
+                               rtol=1e-5)

@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pytest
 
-from fit.ml.emulators import Emulator, emulator_provider, train_from_run
+from fit.ml.emulators import Emulator, train_from_run
 from fit.ml.surrogates import _resample, make_committee, torch_available
 
 pytest.importorskip("skl2onnx")
@@ -117,7 +117,8 @@ def test_emulator_learns_in_log_when_the_output_spans_decades():
         Emulator.train(x[:5], y[:5], inputs=["a"], output="xsec")
 
 
-def test_emulator_from_a_run_file_and_as_a_provider(tmp_path, write_yaml, registry):
+def test_emulator_from_a_run_file_and_as_a_provider(tmp_path, write_yaml, registry, capsys):
+    from fit.ml.emulators import main as emulator_command
     from fit.results import load
     from fit.run import run
 
@@ -136,28 +137,81 @@ def test_emulator_from_a_run_file_and_as_a_provider(tmp_path, write_yaml, regist
     test = np.array([[0.3, -0.2], [1.0, 1.0]])
     exact = -np.log(2 * np.pi) - 0.5 * (test**2).sum(axis=1)
     assert np.allclose(emulator.predict(test), exact, atol=0.1)
+    # the command line: inputs default to the sampled parameters
+    assert emulator_command([str(out), "loglike/gaussian", "--model", "gbdt",
+                             "--write", str(tmp_path / "cli.onnx")]) == 0
+    printed = capsys.readouterr().out
+    assert "inputs: x1 x2" in printed and "MAPE" in printed
+    assert Emulator.load(tmp_path / "cli.onnx").inputs == ["x1", "x2"]
 
-    module = tmp_path / "emulated.py"
-    module.write_text("from fit.ml.emulators import emulator_provider\n"
-                      "emulator_provider('lnl_gaussian')\n"
-                      "from fit import likelihood\n"
-                      "@likelihood('emulated', vectorised=True)\n"
-                      "def emulated(lnl_gaussian):\n"
-                      "    return lnl_gaussian\n")
-    path = write_yaml(f"""
-        parameters: {{x1: [-4, 4], x2: [-1, 1]}}
-        likelihoods: {{emulated: {{}}}}
-        rules:
-          lnl_gaussian: {{provider: emulated_lnl_gaussian, options: {{model_file: {model}}}}}
-        modules: [emulated.py]
-        sampler: {{name: random, n_points: 200}}
-        seed: 3
-    """, name="emulated.yaml")
-    r = load(run(path, output=tmp_path / "emulated.h5"))
-    x = np.column_stack([r.parameters["x1"], r.parameters["x2"]])
-    inside = emulator.inside(x)
+    # the module holds the exact provider of the capability and a term that reads it; a
+    # rule naming 'emulated_lnl_gaussian' makes the emulated provider, no code needed
+    (tmp_path / "emulated.py").write_text(
+        "import numpy as np\n"
+        "from fit import likelihood, provider\n"
+        "@provider('lnl_gaussian', vectorised=True)\n"
+        "def exact_lnl_gaussian(x1, x2):\n"
+        "    return -np.log(2 * np.pi) - 0.5 * (x1**2 + x2**2)\n"
+        "@likelihood('emulated', vectorised=True)\n"
+        "def emulated(lnl_gaussian):\n"
+        "    return lnl_gaussian\n")
+
+    def scan(name: str, fallback: str):
+        path = write_yaml(f"""
+            parameters: {{x1: [-4, 4], x2: [-1, 1]}}
+            likelihoods: {{emulated: {{}}}}
+            rules:
+              lnl_gaussian: {{provider: emulated_lnl_gaussian,
+                              options: {{model_file: {model}{fallback}}}}}
+            modules: [emulated.py]
+            sampler: {{name: random, n_points: 200}}
+            seed: 3
+        """, name=f"{name}.yaml")
+        r = load(run(path, output=tmp_path / f"{name}.h5"))
+        return r, np.column_stack([r.parameters["x1"], r.parameters["x2"]])
+
+    r, x = scan("emulated", "")
+    inside = emulator.inside(x)        # x1 in [-4, 4] reaches outside the training box
     assert (~inside).any() and inside.any()
     assert (r.valid == inside).all()
     assert set(r.point["code"][~r.valid]) == {"emulator_domain"}
     assert np.allclose(r.loglike[inside], emulator.predict(x[inside]), atol=1e-4)
-    assert emulator_provider  # the factory the module used
+    # with the exact provider as the fallback, the points outside are computed exactly
+    r, x = scan("fallback", ", fallback: exact_lnl_gaussian")
+    inside = emulator.inside(x)
+    assert r.valid.all() and (~inside).any()
+    assert np.allclose(r.loglike[~inside], -np.log(2 * np.pi) - 0.5 * (x[~inside]**2).sum(1))
+    assert np.allclose(r.loglike[inside], emulator.predict(x[inside]), atol=1e-4)
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "model_file: ONNX model .*missing.onnx not found"),
+    (b"not a protobuf", "model_file: .*missing.onnx is not a readable ONNX model"),
+])
+def test_an_emulator_rule_with_a_bad_model_file_names_the_rule(content, message, tmp_path,
+                                                               write_yaml, registry):
+    from fit.errors import ConfigError
+    from fit.run import run
+
+    if content is not None:
+        (tmp_path / "missing.onnx").write_bytes(content)
+    (tmp_path / "exact.py").write_text(
+        "from fit import likelihood, provider\n"
+        "@provider('square', vectorised=True)\n"
+        "def square(x1):\n"
+        "    return x1**2\n"
+        "@likelihood('quadratic', vectorised=True)\n"
+        "def quadratic(square):\n"
+        "    return -square\n")
+    path = write_yaml("""
+        parameters: {x1: [-1, 1]}
+        likelihoods: {quadratic: {}}
+        rules:
+          square: {provider: emulated_square, options: {model_file: missing.onnx}}
+        modules: [exact.py]
+        sampler: {name: random, n_points: 10}
+    """)
+    with pytest.raises(ConfigError, match=message) as info:
+        run(path, output=tmp_path / "out.h5")
+    assert "rules.square.options" in str(info.value)
+    assert "run.yaml:5" in str(info.value)

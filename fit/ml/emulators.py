@@ -14,7 +14,9 @@ Uses:
   a provider of the capability that answers inside the validated domain and, outside
   it, calls the real provider named as ``fallback`` (or invalidates the point).
 
-    python -m fit.ml.emulators RUN.h5 observables/m_h --inputs tanb lambda_ --write m_h.onnx
+    python -m fit.ml.emulators RUN.h5 observables/m_h [--inputs tanb lambda_] --write m_h.onnx
+
+(inputs by default: the run's sampled parameters).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ..providers import PartlyInvalid, provider
+from ..providers import REGISTRY, PartlyInvalid, Registry, provider
 
 log = logging.getLogger(__name__)
 MODELS = ("mlp", "gbdt")
@@ -209,6 +211,14 @@ def training_data(path: str | Path, inputs: list[str], output: str
     return x[run.valid], column(output)[run.valid]
 
 
+def sampled_parameters(path: str | Path) -> list[str]:
+    """The parameters a run sampled (those with a unit-cube coordinate: not the fixed or
+    derived ones)."""
+    from ..results import load
+
+    return list(load(path).cube)
+
+
 def train_from_run(path: str | Path, inputs: list[str], output: str, **options: Any
                    ) -> Emulator:
     """`Emulator.train` on the valid points of a run file."""
@@ -216,29 +226,38 @@ def train_from_run(path: str | Path, inputs: list[str], output: str, **options: 
     return Emulator.train(x, y, inputs=inputs, output=output, **options)
 
 
-def emulator_provider(capability: str, *, name: str | None = None) -> type:
+def emulator_provider(capability: str, *, name: str | None = None,
+                      registry: Registry | None = None) -> type:
     """Register a vectorised provider of ``capability`` that answers with an emulator.
 
-    For a user module (``modules:`` in the run file), e.g. ``emulator_provider("m_h")``,
-    then in the run file ``rules: {m_h: {provider: emulated_m_h, options: {model_file:
-    m_h.onnx, fallback: nmssm_builtin_mh}}}``. Options: ``model_file`` (an ONNX file
-    written by `Emulator.export`), ``fallback`` (a provider of the same capability that
-    computes the points outside the emulator's domain; without one those points are
-    invalid with code ``emulator_domain``) and ``fallback_options``.
+    A rule naming the provider ``emulated_<capability>`` registers it for the run (no
+    module needed): ``rules: {m_h: {provider: emulated_m_h, options: {model_file:
+    m_h.onnx, fallback: nmssm_builtin_mh}}}``; a user module may call this function for
+    another name. Options: ``model_file`` (an ONNX file written by `Emulator.export`, a
+    relative path from the run file's directory), ``fallback`` (a provider of the same
+    capability that computes the points outside the emulator's domain; without one those
+    points are invalid with code ``emulator_domain``) and ``fallback_options``. The
+    fallback's own inputs are computed for every point, so a fallback that needs the
+    expensive calculation the emulator replaces saves nothing.
     """
     label = name or f"emulated_{capability}"
+    registry = registry or REGISTRY
 
     class Emulated:
         __doc__ = f"{capability} from an emulator (ONNX) inside its validated domain."
 
         def __init__(self, *, model_file: Path, fallback: str | None = None,
                      fallback_options: dict | None = None):
-            from ..providers import REGISTRY
-
-            self.emulator = Emulator.load(model_file)
+            try:
+                self.emulator = Emulator.load(model_file)
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"model_file: {exc}") from None
+            if self.emulator.output.rsplit("/", 1)[-1] != capability:
+                log.warning("%s: %s emulates '%s', used here for '%s'", label, model_file,
+                            self.emulator.output, capability)
             self.fallback = None
             if fallback is not None:
-                spec = REGISTRY.by_name.get(fallback)
+                spec = registry.by_name.get(fallback)
                 if spec is None or spec.provides != capability:
                     raise ValueError(f"fallback '{fallback}' is not a provider of "
                                      f"'{capability}'")
@@ -281,7 +300,7 @@ def emulator_provider(capability: str, *, name: str | None = None) -> type:
             return out
 
     Emulated.__name__ = Emulated.__qualname__ = label
-    provider(capability, vectorised=True, name=label)(Emulated)
+    provider(capability, vectorised=True, name=label, registry=registry)(Emulated)
     return Emulated
 
 
@@ -291,13 +310,15 @@ def main(argv: list[str] | None = None) -> int:
                                      description=main.__doc__)
     parser.add_argument("run", help="run file (.h5) or run directory")
     parser.add_argument("output", help="dataset to emulate, e.g. observables/m_h")
-    parser.add_argument("--inputs", nargs="+", required=True, help="input datasets")
+    parser.add_argument("--inputs", nargs="+",
+                        help="input datasets (default: the run's sampled parameters)")
     parser.add_argument("--model", choices=MODELS, default="mlp")
     parser.add_argument("--write", type=Path, help="ONNX file to write")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    emulator = train_from_run(args.run, args.inputs, args.output, kind=args.model,
-                              seed=args.seed)
+    inputs = args.inputs or sampled_parameters(args.run)
+    emulator = train_from_run(args.run, inputs, args.output, kind=args.model, seed=args.seed)
+    print(f"inputs: {' '.join(inputs)}")
     print("\n".join(emulator.validation.lines()))
     if args.write:
         print(f"written: {emulator.export(args.write)}")

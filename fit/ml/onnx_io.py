@@ -167,8 +167,11 @@ class OnnxModel:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3   # no notes about unused initialisers
-        self.session = onnxruntime.InferenceSession(str(self.path), options,
-                                                    providers=["CPUExecutionProvider"])
+        try:
+            self.session = onnxruntime.InferenceSession(str(self.path), options,
+                                                        providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - onnxruntime's own types derive from Exception
+            raise ValueError(f"{self.path} is not a readable ONNX model: {exc}") from None
         raw = self.session.get_modelmeta().custom_metadata_map.get("fit")
         if raw is None:
             raise ValueError(f"{self.path} was not written by fit (no 'fit' metadata)")
