@@ -47,6 +47,8 @@ TOP_KEYS = {
     "modules": "Python modules or .py files with your own providers",
     "invalid_loglike": "log-likelihood given to invalid points (a large negative number)",
     "skip_below": "a point whose log L so far falls below this skips the remaining terms",
+    "term_order": "'adaptive' (default: cheapest per point removed first, as measured) or "
+                  "'yaml' (the order of likelihoods:, which a seeded run repeats exactly)",
     "provider_errors": "'invalidate' (default) or 'raise' for unexpected exceptions in providers",
     "labels": "figure labels of parameters and observables: name: {latex:, unit:, log:}",
 }
@@ -202,6 +204,7 @@ class RunConfig:
     modules: list[str] = field(default_factory=list)
     invalid_loglike: float = DEFAULT_FLOOR
     skip_below: float | None = None
+    term_order: str = "adaptive"
     provider_errors: str = "invalidate"
     overrides: list[Override] = field(default_factory=list)
 
@@ -554,6 +557,10 @@ def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConf
     if skip_below is not None:
         skip_below = _number(skip_below, _where(data, "skip_below", "skip_below"),
                              "the log-likelihood threshold (e.g. -50)")
+    term_order = data.get("term_order", "adaptive")
+    if term_order not in ("adaptive", "yaml"):
+        raise _where(data, "term_order", "term_order").error(
+            f"expected 'adaptive' or 'yaml', got {term_order!r}")
     errors = data.get("provider_errors", "invalidate")
     if errors not in ("invalidate", "raise"):
         raise _where(data, "provider_errors", "provider_errors").error(
@@ -574,5 +581,5 @@ def load_config(path: str | Path, overrides: Sequence[Override] = ()) -> RunConf
         prefer=Preference(_string_list(data, "prefer"), _where(data, "prefer", "prefer"))
         if "prefer" in data else None, seed=seed,
         modules=_string_list(data, "modules"), invalid_loglike=float(floor),
-        skip_below=None if skip_below is None else float(skip_below),
+        skip_below=None if skip_below is None else float(skip_below), term_order=term_order,
         provider_errors=errors, overrides=list(overrides))

@@ -8,7 +8,10 @@ falls below a threshold, so the expensive providers run only for points that can
 still matter. Such a hopeless point keeps the partial sum as its log L and names
 the last term computed (``skipped_after``); its remaining terms are NaN. With
 terms written as -Delta chi^2/2 (each at most 0) the partial sum is an upper
-bound of the full log L, so nothing above the threshold is lost.
+bound of the full log L, so nothing above the threshold is lost. The adaptive order
+follows measured costs, which vary from run to run, and with it which terms a hopeless
+point skipped; ``adaptive_order=False`` keeps the order of the graph's terms (the YAML's),
+so that a seeded run repeats itself point for point.
 """
 
 from __future__ import annotations
@@ -159,12 +162,14 @@ class Evaluator:
     """Computes likelihood terms and observables for batches of parameter points."""
 
     def __init__(self, graph: Graph, *, floor: float = -1e100, skip_below: float | None = None,
-                 provider_errors: str = "invalidate", record: list[str] | None = None):
+                 provider_errors: str = "invalidate", record: list[str] | None = None,
+                 adaptive_order: bool = True):
         self.graph = graph
         self.floor = floor
         self.skip_below = skip_below
         self.raise_errors = provider_errors == "raise"
         self.record = record
+        self.adaptive_order = adaptive_order
         self.order = list(graph.terms)
         self.stats = {t: TermStats() for t in graph.terms}
         self._reported: set[tuple[str, str]] = set()
@@ -194,7 +199,8 @@ class Evaluator:
                                    start=np.zeros(survivors.size))
         total[~state.valid] = self.floor
         loglike = np.maximum(total, self.floor)
-        self.order.sort(key=lambda t: self.stats[t].priority())
+        if self.adaptive_order:
+            self.order.sort(key=lambda t: self.stats[t].priority())
         return PointBatch(params=params, loglike=loglike, valid=state.valid, code=state.code,
                           reason=state.reason, terms=state.terms,
                           observables=state.observables, timing=state.timing,

@@ -138,7 +138,8 @@ def run(path: str | Path, *, output: str | Path | None = None, seed: int | None 
                      "only: %s)", ", ".join(config.observables))
     evaluator = Evaluator(prepared.graph, floor=config.invalid_loglike,
                           skip_below=config.skip_below, provider_errors=config.provider_errors,
-                          record=config.output.observables)
+                          record=config.output.observables,
+                          adaptive_order=config.term_order == "adaptive")
     total = prepared.sampler_options.get("n_points")
     progress = Progress(total, done=state.n_points) if rank == 0 else None
     scan = samplers.Scan(space=config.space, evaluator=evaluator, comm=comm, writer=writer,

@@ -224,6 +224,55 @@ def test_hopeless_points_skip_the_remaining_terms(registry, write_yaml):
     assert (reference.loglike[2:] <= batch.loglike[2:]).all()
 
 
+def test_term_order_yaml_keeps_the_order_of_the_likelihoods(registry, write_yaml):
+    """term_order: yaml: the terms run in the YAML's order batch after batch, so which terms
+    a hopeless point skipped, and its partial log L, do not depend on measured costs."""
+    from fit.errors import ConfigError
+
+    @likelihood("costly", vectorised=True)
+    def costly(x):
+        s = np.zeros_like(x)
+        for i in range(300):  # a costly computation
+            s += np.sin(i * x)
+        return -x
+
+    @likelihood("cut", vectorised=True)
+    def cut(x):
+        return np.where(x < 0.1, 0.0, -100.0)
+
+    @likelihood("tail", vectorised=True)
+    def tail(x):
+        return np.zeros_like(x)
+
+    text = """
+        parameters: {{x: [0, 1]}}
+        likelihoods: [costly, cut, tail]
+        skip_below: -50
+        {order}
+        """
+    config = load_config(write_yaml(text.format(order="term_order: yaml"), "yaml.yaml"))
+    assert config.term_order == "yaml"
+    fixed = Evaluator(resolve(config, registry), skip_below=-50.0,
+                      adaptive_order=config.term_order == "adaptive")
+    adaptive, default = evaluator_for(write_yaml(text.format(order=""), "adaptive.yaml"),
+                                      registry, skip_below=-50.0)
+    assert default.term_order == "adaptive"
+    x = np.linspace(0.0, 0.999, 200)
+    for _ in range(2):
+        fixed_batch, adaptive_batch = fixed({"x": x}), adaptive({"x": x})
+    assert fixed.order == ["costly", "cut", "tail"] and adaptive.order[0] == "cut"
+    # both stop hopeless points after the cut, but only the adaptive order spares them the
+    # costly term: their partial log L differ by that term
+    hopeless = x >= 0.1
+    assert (fixed_batch.skipped_after[hopeless] == "cut").all()
+    assert (adaptive_batch.skipped_after[hopeless] == "cut").all()
+    np.testing.assert_allclose(fixed_batch.loglike[hopeless], -100.0 - x[hopeless])
+    np.testing.assert_allclose(adaptive_batch.loglike[hopeless], -100.0)
+    assert np.isnan(adaptive_batch.terms["costly"][hopeless]).all()
+    with pytest.raises(ConfigError, match=r"term_order.*expected 'adaptive' or 'yaml'"):
+        load_config(write_yaml(text.format(order="term_order: cheapest"), "bad.yaml"))
+
+
 @pytest.mark.parametrize("value", ["'-50'", ".nan", "-.inf", "true"])
 def test_skip_below_must_be_a_finite_number(write_yaml, value):
     from fit.errors import ConfigError
