@@ -132,6 +132,9 @@ def test_emulator_from_a_run_file_and_as_a_provider(tmp_path, write_yaml, regist
     out = run(path, output=tmp_path / "train.h5")
     emulator = train_from_run(out, ["x1", "x2"], "loglike/gaussian", kind="mlp",
                               hidden=(16, 16))
+    # the validated domain is the training run's prior box, not just its points' extent
+    np.testing.assert_array_equal(emulator.low, [-3.0, -3.0])
+    np.testing.assert_array_equal(emulator.high, [3.0, 3.0])
     model = emulator.export(tmp_path / "g.onnx")
     # ln N(x; 0, I_2) = -ln(2 pi) - |x|^2 / 2, so the emulator is checked against the formula
     test = np.array([[0.3, -0.2], [1.0, 1.0]])

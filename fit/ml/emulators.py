@@ -75,9 +75,12 @@ class Emulator:
     @classmethod
     def train(cls, x: np.ndarray, y: np.ndarray, *, inputs: list[str], output: str,
               kind: str = "mlp", validation_fraction: float = 0.2, seed: int = 0,
-              hidden: tuple[int, ...] = (64, 64), worst: int = 5) -> Emulator:
+              hidden: tuple[int, ...] = (64, 64), worst: int = 5,
+              domain: tuple[np.ndarray, np.ndarray] | None = None) -> Emulator:
         """Fit on a random ``1 - validation_fraction`` of the rows, validate on the rest,
-        then refit on all rows (the reported errors are those of the held-out fit)."""
+        then refit on all rows (the reported errors are those of the held-out fit). The
+        validated domain is the box of the training inputs, widened to ``domain`` (low,
+        high per input) where given: the prior box the training points were drawn from."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         y = np.asarray(y, dtype=float)
         if x.shape != (len(y), len(inputs)):
@@ -100,8 +103,12 @@ class Emulator:
         if held.sum() < 1 or (~held).sum() < 5:
             held = np.zeros(len(y), bool)
             held[rng.choice(len(y), max(1, len(y) // 5), replace=False)] = True
+        low, high = x.min(axis=0), x.max(axis=0)
+        if domain is not None:
+            low = np.fmin(low, np.asarray(domain[0], dtype=float))
+            high = np.fmax(high, np.asarray(domain[1], dtype=float))
         emulator = cls(inputs=inputs, output=output, log_target=log_target, sign=sign,
-                       y_mean=y_mean, y_std=y_std, low=x.min(axis=0), high=x.max(axis=0),
+                       y_mean=y_mean, y_std=y_std, low=low, high=high,
                        validation=None, kind=kind, model=None)
         emulator.model = _fit(kind, x[~held], (t[~held] - y_mean) / y_std, hidden, seed)
         emulator.validation = _validate(emulator.predict(x[held]), y[held], x[held], inputs,
@@ -219,10 +226,28 @@ def sampled_parameters(path: str | Path) -> list[str]:
     return list(load(path).cube)
 
 
+def prior_box(path: str | Path, inputs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The prior range of each input that is a parameter of the run with a ``range`` (NaN
+    for the other inputs): the box its points were drawn from."""
+    from ..analysis import parameter_specs
+    from ..results import load
+
+    specs = parameter_specs(load(path))
+    box = np.full((2, len(inputs)), np.nan)
+    for k, name in enumerate(inputs):
+        rng = specs.get(name.removeprefix("parameters/"), {}).get("range")
+        if isinstance(rng, list | tuple) and len(rng) == 2:
+            box[:, k] = sorted(float(v) for v in rng)
+    return box[0], box[1]
+
+
 def train_from_run(path: str | Path, inputs: list[str], output: str, **options: Any
                    ) -> Emulator:
-    """`Emulator.train` on the valid points of a run file."""
+    """`Emulator.train` on the valid points of a run file; the validated domain reaches
+    the prior range of the inputs that are parameters of the run (valid points stop short
+    of the edges, which a sampler such as differential evolution visits)."""
     x, y = training_data(path, inputs, output)
+    options.setdefault("domain", prior_box(path, inputs))
     return Emulator.train(x, y, inputs=inputs, output=output, **options)
 
 
