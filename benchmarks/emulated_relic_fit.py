@@ -1,12 +1,12 @@
 """The main job with Omega h^2 emulated: its speed, and its best fits checked by the real chain.
 
-    python benchmarks/emulated_relic_fit.py [--training RUN] [--model FILE.onnx]
+    python benchmarks/emulated_relic_fit.py [--model FILE.onnx | --training RUN]
         [--seeds 1 2 3 4] [--top 300] [--builtin RUN] [--work DIR]
 
 ``yaml/examples/nmssm_emulated_relic.yaml`` replaces the built-in freeze-out by an emulator
-of Omega h^2 (``fit.ml.emulators``). Here the emulator is trained on a prior scan of the
-main job's model (``--training``, a run file; or ``--model``, an emulator already written),
-then the emulated main job runs once per seed (differential evolution, its settings in
+of Omega h^2 (``fit.ml.emulators``): the one shipped beside it (``--model``, by default),
+or one trained here on a prior scan of the main job's model (``--training``, a run file).
+The emulated main job runs once per seed (differential evolution, its settings in
 ``yaml/nmssm.yaml``), one after the other on one core, timed in CPU seconds. The ``--top``
 best points of each run are evaluated again by the built-in chain (the ``points`` sampler
 through ``yaml/nmssm.yaml``, freeze-out included), and the script prints per seed: the CPU
@@ -59,9 +59,10 @@ def write_points(r: Results, rows: np.ndarray, path: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--training", type=Path, default=ROOT / "runs" / "nmssm_relic_training")
-    ap.add_argument("--model", type=Path, default=None,
-                    help="an emulator written before (else trained on --training)")
+    ap.add_argument("--model", type=Path, default=EMULATED.with_name("nmssm_omega_h2.onnx"),
+                    help="an emulator written before (default: the shipped one)")
+    ap.add_argument("--training", type=Path, default=None,
+                    help="a run file to train a new emulator on instead")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4])
     ap.add_argument("--top", type=int, default=300)
     ap.add_argument("--builtin", type=Path, default=None,
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
 
     model = args.model
-    if model is None:
+    if args.training is not None:
         cpu = time.process_time()
         emulator = train_from_run(args.training, sampled_parameters(args.training),
                                   "observables/omega_h2", kind="mlp")
