@@ -104,6 +104,9 @@ def test_the_emulated_relic_variant_runs_without_the_freeze_out(tmp_path, regist
         "sampler.batch_size=40"])
     prepared = prepare(path, registry, overrides)
     assert prepared.graph.providers["omega_h2"].name == "emulated_omega_h2"
+    # figures label the emulated Omega h^2 as the computed one
+    assert prepared.graph.providers["omega_h2"].spec.labels == \
+        registry.by_name["nmssm_builtin_omega_h2"].labels
     assert "freeze_out" not in prepared.graph.providers
     assert set(prepared.graph.terms) == FAMILIES
     r = load(run(path, output=tmp_path / "emulated.h5", overrides=overrides,

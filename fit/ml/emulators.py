@@ -325,7 +325,11 @@ def emulator_provider(capability: str, *, name: str | None = None,
             return out
 
     Emulated.__name__ = Emulated.__qualname__ = label
-    provider(capability, vectorised=True, name=label, registry=registry)(Emulated)
+    # figure labels and units: those of the capability's other providers
+    labels = next((dict(spec.labels) for spec in registry.providers_of(capability)
+                   if spec.labels), None)
+    provider(capability, vectorised=True, name=label, labels=labels,
+             registry=registry)(Emulated)
     return Emulated
 
 
