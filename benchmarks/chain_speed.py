@@ -2,7 +2,7 @@
 of each provider and term, the effect of the cost ordering (``skip_below``) and peak memory.
 
     python benchmarks/chain_speed.py [RUN_FILE] [-n 2000] [--single 200] [--repeats 3]
-                                     [--skip-below -50] [--seed 1]
+                                     [--skip-below -50] [--seed 1] [--call-sizes 1 10 100]
 
 RUN_FILE (default yaml/nmssm.yaml) is resolved as ``python -m fit`` does; prior points are
 drawn from its parameter space. For ``skip_below`` off and on (the run file's value, or
@@ -14,6 +14,9 @@ drawn from its parameter space. For ``skip_below`` off and on (the run file's va
    to 1: the numbers are per core),
 3. keeps the evaluator's own records of the timed batch: the time of each provider and term
    and which terms the cost ordering skipped after which,
+
+4. with ``--call-sizes``, times single evaluator calls of those numbers of points (what
+   each MPI rank pays per chunk),
 
 then measures the peak memory of one batch (tracemalloc, numpy arrays included) and prints
 the process's maximum resident set size.
@@ -126,6 +129,25 @@ def peak_memory(prepared: Prepared, params: dict[str, np.ndarray]) -> float:
     return peak / 2**20
 
 
+def call_costs(prepared: Prepared, sizes: list[int], seed: int, skip_below: float | None
+               ) -> None:
+    """CPU time of one evaluator call against the number of points in it (points drawn
+    anew for each call; calls repeated up to ~3000 points per size, the mean kept): what a
+    rank pays per chunk, and so how many points an MPI rank needs per call."""
+    measurement = Measurement(prepared, skip_below)
+    measurement.evaluator(prior_points(prepared, 500, seed + 2))
+    print(f"\nCost of one evaluator call ({label(skip_below)}):")
+    print(f"  {'points':>7} {'ms per call':>12} {'ms per point':>13}")
+    for k, n in enumerate(sizes):
+        calls = min(40, max(2, 3000 // n))
+        points = prior_points(prepared, n * calls, seed + 3 + k)
+        start = time.process_time()
+        for c in range(calls):
+            measurement.evaluator(rows(points, c * n, (c + 1) * n))
+        seconds = (time.process_time() - start) / calls
+        print(f"  {n:7d} {1e3 * seconds:12.1f} {1e3 * seconds / n:13.3f}")
+
+
 def label(skip_below: float | None) -> str:
     return "skip_below off" if skip_below is None else f"skip_below {skip_below:g}"
 
@@ -178,6 +200,9 @@ def main() -> None:
     parser.add_argument("--skip-below", type=float, default=None,
                         help="skip_below of the 'on' column (default: the run file's, or -50)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--call-sizes", type=int, nargs="+", default=None,
+                        help="also time single evaluator calls of these sizes, e.g. 1 10 100 "
+                             "1000 (with the 'on' skip_below)")
     args = parser.parse_args()
 
     start = time.process_time()
@@ -199,6 +224,8 @@ def main() -> None:
         for m in runs:
             m.time_single(params, min(args.single, args.n))
     report(runs, args.n, min(args.single, args.n))
+    if args.call_sizes:
+        call_costs(prepared, args.call_sizes, args.seed, on)
     peak = peak_memory(prepared, params)
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nPeak memory of one batch of {args.n} (tracemalloc): {peak:.0f} MB; "
