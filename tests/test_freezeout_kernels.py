@@ -179,6 +179,21 @@ def test_interpolated_cross_section_without_resonance():
     assert grid == pytest.approx(direct, rel=2e-3)
 
 
+def test_terms_of_zero_coupling_change_nothing():
+    """Terms whose coupling vanishes at every point are left out of the interference sums:
+    the interpolated cross section is that of the process without them (to rounding), and
+    a process whose terms all vanish has none."""
+    proc = _scalar_pair_process(400.0)
+    e = 320.0 + np.geomspace(1e-3, 200.0, 20)
+    full = proc.sigma_on_grid(e[None] ** 2)[0]
+    zeros = [twobody.Term(t.structure, t.channel, np.zeros(1, complex), t.mass, t.width)
+             for t in proc.terms]
+    padded = twobody.Process(proc.kclass, proc.masses, proc.terms + zeros[::2], proc.factor)
+    assert padded.sigma_on_grid(e[None] ** 2)[0] == pytest.approx(full, rel=1e-12)
+    silent = twobody.Process(proc.kclass, proc.masses, zeros, proc.factor)
+    assert (silent.sigma_on_grid(e[None] ** 2) == 0).all()
+
+
 def test_muon_pair_production_through_a_photon():
     # e+ e- -> mu+ mu- in QED, massless limit: sigma = 4 pi alpha^2 / (3 s)
     n, e2 = 2, 4 * np.pi / 128.0

@@ -107,7 +107,9 @@ class Process:
         if not usable.any():
             return out
         rows = np.flatnonzero(usable)
-        sub = self if rows.size == s.shape[0] else self._rows(rows)
+        sub = (self if rows.size == s.shape[0] else self._rows(rows))._nonzero_terms()
+        if not sub.terms:
+            return out
         lo, hi = lo[rows], hi[rows]
         y_c = 0.5 * (1.0 - np.cos(np.pi * (np.arange(n_coarse) + 0.5) / n_coarse))
         e_c = lo[:, None] + (hi - lo)[:, None] * y_c[None, :] ** 2
@@ -149,6 +151,14 @@ class Process:
                       take_shared(t.width)) for t in self.terms]
         return Process(self.kclass, tuple(take(m) for m in self.masses), terms,
                        take(self.factor))
+
+    def _nonzero_terms(self) -> Process:
+        """The process without the terms whose coupling vanishes at every row (a chirality
+        a particle does not have, a mixing that is exactly zero): they add nothing."""
+        keep = [t for t in self.terms if np.any(np.asarray(t.value) != 0)]
+        if len(keep) == len(self.terms):
+            return self
+        return Process(self.kclass, self.masses, keep, self.factor)
 
     def _kinematics(self, s: np.ndarray) -> _Kinematics:
         m2 = [np.asarray(x, dtype=float)[:, None] ** 2 for x in self.masses]
