@@ -2,6 +2,7 @@
 
     python benchmarks/emulated_relic_fit.py [--model FILE.onnx | --training RUN]
         [--seeds 1 2 3 4] [--top 300] [--builtin RUN] [--work DIR]
+        [--set samplers.de.maxgen=1000 term_order=yaml ...]
 
 ``yaml/examples/nmssm_emulated_relic.yaml`` replaces the built-in freeze-out by an emulator
 of Omega h^2 (``fit.ml.emulators``): the one shipped beside it (``--model``, by default),
@@ -14,6 +15,8 @@ time, the best log L by the emulated chain and by the built-in one at the same p
 lambda, kappa, mu_eff, tan(beta) of the best point, and how often -2 ln L moved by more than
 1 between the two chains. ``--builtin`` adds a run of the built-in main job for comparison
 (its best point and, from its timing records, its CPU time inside the providers).
+``--set`` passes settings to the emulated runs as the command line's ``--set`` does (the
+sampler's budget, ``term_order: yaml`` for runs that repeat themselves).
 """
 
 from __future__ import annotations
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--builtin", type=Path, default=None,
                     help="a run of yaml/nmssm.yaml to compare with")
     ap.add_argument("--work", type=Path, default=ROOT / "runs" / "emulated_relic_fit")
+    ap.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                    help="settings of the emulated runs, e.g. samplers.de.maxgen=1000")
     args = ap.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
 
@@ -82,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     for seed in args.seeds:
-        overrides = Override.from_command_line(None, [f"rules.omega_h2.options.model_file="
-                                                      f"{Path(model).resolve()}"])
+        overrides = Override.from_command_line(None, [
+            f"rules.omega_h2.options.model_file={Path(model).resolve()}", *args.set])
         cpu = time.process_time()
         out = run(EMULATED, output=args.work / f"seed{seed}", seed=seed, overwrite=True,
                   overrides=overrides)
