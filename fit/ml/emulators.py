@@ -10,9 +10,10 @@ DeepXS (arXiv:1810.08312) does for cross sections spanning many orders of magnit
 
 Uses:
 - pre-screening: cheap predictions for many candidate points;
-- replacing a backend, only when the run file asks for it: `emulator_provider` registers
-  a provider of the capability that answers inside the validated domain and, outside
-  it, calls the real provider named as ``fallback`` (or invalidates the point).
+- replacing a backend, only when the run file asks for it: a rule naming the provider
+  ``emulated_<capability>`` (made by `emulator_provider`) answers inside the validated
+  domain (for an emulator trained on a run: that run's prior box) and, outside it,
+  calls the real provider named as ``fallback`` (or invalidates the point).
 
     python -m fit.ml.emulators RUN.h5 observables/m_h [--inputs tanb lambda_] --write m_h.onnx
 
