@@ -13,7 +13,7 @@ import json
 import numpy as np
 import pytest
 
-from fit.ml.emulators import Emulator, train_from_run
+from fit.ml.emulators import Emulator, prior_box, train_from_run
 from fit.ml.surrogates import _resample, make_committee, torch_available
 
 pytest.importorskip("skl2onnx")
@@ -132,9 +132,15 @@ def test_emulator_from_a_run_file_and_as_a_provider(tmp_path, write_yaml, regist
     out = run(path, output=tmp_path / "train.h5")
     emulator = train_from_run(out, ["x1", "x2"], "loglike/gaussian", kind="mlp",
                               hidden=(16, 16))
-    # the validated domain is the training run's prior box, not just its points' extent
+    # the validated domain is the training run's prior box, not just its points' extent;
+    # an input that is not a parameter keeps the extent of its training values
     np.testing.assert_array_equal(emulator.low, [-3.0, -3.0])
     np.testing.assert_array_equal(emulator.high, [3.0, 3.0])
+    low, high = prior_box(out, ["x2", "loglike/gaussian"])
+    assert low[0] == -3.0 and high[0] == 3.0 and np.isnan(low[1]) and np.isnan(high[1])
+    from_values = train_from_run(out, ["x1", "loglike/gaussian"], "loglike/gaussian",
+                                 kind="gbdt")
+    assert from_values.low[1] == pytest.approx(float(np.nanmin(load(out).loglike)))
     model = emulator.export(tmp_path / "g.onnx")
     # ln N(x; 0, I_2) = -ln(2 pi) - |x|^2 / 2, so the emulator is checked against the formula
     test = np.array([[0.3, -0.2], [1.0, 1.0]])
