@@ -97,6 +97,9 @@ def test_emulator_validation_and_onnx_round_trip(kind, tmp_path):
     v = emulator.validation
     assert v.n > 100 and len(v.worst) == 5
     assert v.mape < 5.0 and v.worst[0]["ape"] >= v.q95_ape >= v.median_ape
+    # the shares within 10% and 30%: a median below 10% puts at least half within 10%
+    assert 0.5 <= v.within_10 <= v.within_30 <= 1.0
+    assert "within 30%" in v.lines()[0]
     test, truth = exp_data(500, 6)
     assert np.median(np.abs(emulator.predict(test) / truth - 1)) < 0.05
     path = emulator.export(tmp_path / "f.onnx")

@@ -41,8 +41,10 @@ MODELS = ("mlp", "gbdt")
 @dataclass
 class Validation:
     """Errors on the held-out points: absolute percentage errors (APE = |pred - true| /
-    |true|, in %), their mean (MAPE), median and 95% quantile, the RMS error in the output's
-    unit and the worst points (inputs, true, predicted, APE)."""
+    |true|, in %), their mean (MAPE), median and 95% quantile, the shares of points within
+    10% and 30% (a few points far off, e.g. at a narrow resonance, dominate the mean),
+    the RMS error in the output's unit and the worst points (inputs, true, predicted,
+    APE). Emulators written before the shares were added have them as None."""
 
     n: int
     mape: float
@@ -50,10 +52,15 @@ class Validation:
     q95_ape: float
     rmse: float
     worst: list[dict[str, Any]]
+    within_10: float | None = None
+    within_30: float | None = None
 
     def lines(self) -> list[str]:
+        shares = ("" if self.within_30 is None else
+                  f", within 10%: {self.within_10:.1%}, within 30%: {self.within_30:.1%}")
         out = [f"validation on {self.n} held-out points: MAPE {self.mape:.3g}%, median "
-               f"{self.median_ape:.3g}%, 95% quantile {self.q95_ape:.3g}%, RMSE {self.rmse:.4g}"]
+               f"{self.median_ape:.3g}%, 95% quantile {self.q95_ape:.3g}%{shares}, "
+               f"RMSE {self.rmse:.4g}"]
         out += [f"  worst: APE {w['ape']:.3g}% true {w['true']:.6g} predicted "
                 f"{w['predicted']:.6g} at {w['inputs']}" for w in self.worst]
         return out
@@ -191,7 +198,8 @@ def _validate(predicted: np.ndarray, true: np.ndarray, x: np.ndarray, inputs: li
     order = np.argsort(-ape)[:worst]
     return Validation(
         n=len(true), mape=float(ape.mean()), median_ape=float(np.median(ape)),
-        q95_ape=float(np.quantile(ape, 0.95)),
+        q95_ape=float(np.quantile(ape, 0.95)), within_10=float(np.mean(ape <= 10.0)),
+        within_30=float(np.mean(ape <= 30.0)),
         rmse=float(math.sqrt(np.mean((predicted - true) ** 2))),
         worst=[{"inputs": dict(zip(inputs, map(float, x[i]), strict=True)),
                 "true": float(true[i]), "predicted": float(predicted[i]),
