@@ -35,8 +35,9 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from fit.analysis import sampled_parameters  # noqa: E402
 from fit.config import Override  # noqa: E402
-from fit.ml.emulators import sampled_parameters, train_from_run  # noqa: E402
+from fit.ml.emulators import train_from_run  # noqa: E402
 from fit.results import Results, load  # noqa: E402
 from fit.run import run  # noqa: E402
 
@@ -54,7 +55,7 @@ def best_rows(r: Results, top: int) -> np.ndarray:
 
 def write_points(r: Results, rows: np.ndarray, path: Path) -> Path:
     """The sampled parameters of some points as a CSV file for the ``points`` sampler."""
-    names = list(r.cube)
+    names = sampled_parameters(r)
     table = np.column_stack([r.parameters[n][rows] for n in names])
     np.savetxt(path, table, delimiter=",", header=",".join(names), comments="")
     return path
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     model = args.model
     if args.training is not None:
         cpu = time.process_time()
-        emulator = train_from_run(args.training, sampled_parameters(args.training),
+        emulator = train_from_run(args.training, sampled_parameters(load(args.training)),
                                   "observables/omega_h2", kind="mlp")
         model = emulator.export(args.work / "omega_h2.onnx")
         print(f"emulator trained on {args.training} in {time.process_time() - cpu:.1f} CPU s: "

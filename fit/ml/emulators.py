@@ -227,14 +227,6 @@ def training_data(path: str | Path, inputs: list[str], output: str
     return x[run.valid], column(output)[run.valid]
 
 
-def sampled_parameters(path: str | Path) -> list[str]:
-    """The parameters a run sampled (those with a unit-cube coordinate: not the fixed or
-    derived ones)."""
-    from ..results import load
-
-    return list(load(path).cube)
-
-
 def prior_box(path: str | Path, inputs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The prior range of each input that is a parameter of the run with a ``range`` (NaN
     for the other inputs): the box its points were drawn from."""
@@ -354,7 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, help="ONNX file to write")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    inputs = args.inputs or sampled_parameters(args.run)
+    if args.inputs:
+        inputs = args.inputs
+    else:
+        from ..analysis import sampled_parameters
+        from ..results import load
+
+        inputs = sampled_parameters(load(args.run))
     emulator = train_from_run(args.run, inputs, args.output, kind=args.model, seed=args.seed)
     print(f"inputs: {' '.join(inputs)}")
     print("\n".join(emulator.validation.lines()))
