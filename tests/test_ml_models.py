@@ -139,7 +139,7 @@ def test_emulator_from_a_run_file_and_as_a_provider(tmp_path, write_yaml, regist
     # an input that is not a parameter keeps the extent of its training values
     np.testing.assert_array_equal(emulator.low, [-3.0, -3.0])
     np.testing.assert_array_equal(emulator.high, [3.0, 3.0])
-    low, high = prior_box(out, ["x2", "loglike/gaussian"])
+    low, high = prior_box(load(out), ["x2", "loglike/gaussian"])
     assert low[0] == -3.0 and high[0] == 3.0 and np.isnan(low[1]) and np.isnan(high[1])
     from_values = train_from_run(out, ["x1", "loglike/gaussian"], "loglike/gaussian",
                                  kind="gbdt")

@@ -28,11 +28,14 @@ import logging
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..providers import REGISTRY, PartlyInvalid, Registry, provider
+
+if TYPE_CHECKING:
+    from ..results import Results
 
 log = logging.getLogger(__name__)
 MODELS = ("mlp", "gbdt")
@@ -206,34 +209,30 @@ def _validate(predicted: np.ndarray, true: np.ndarray, x: np.ndarray, inputs: li
                 "ape": float(ape[i])} for i in order])
 
 
-def training_data(path: str | Path, inputs: list[str], output: str
+def training_data(run: Results, inputs: list[str], output: str
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs and output of the valid points of a run file. Names are datasets of the file
-    (``observables/m_h``, ``loglike/higgs``) or bare names looked up under ``parameters/``
-    and ``observables/``."""
-    from ..results import load
-
-    run = load(path)
+    """Inputs and output of the valid points of a loaded run file. Names are datasets of
+    the file (``observables/m_h``, ``loglike/higgs``) or bare names looked up under
+    ``parameters/`` and ``observables/``."""
     columns = run.columns()
 
     def column(name: str) -> np.ndarray:
         for key in (name, f"parameters/{name}", f"observables/{name}"):
             if key in columns:
                 return np.asarray(columns[key], dtype=float)
-        raise KeyError(f"{path} has no dataset '{name}' (looked under parameters/ and "
+        raise KeyError(f"{run.path} has no dataset '{name}' (looked under parameters/ and "
                        f"observables/ too)")
 
     x = np.column_stack([column(name) for name in inputs])
     return x[run.valid], column(output)[run.valid]
 
 
-def prior_box(path: str | Path, inputs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def prior_box(run: Results, inputs: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The prior range of each input that is a parameter of the run with a ``range`` (NaN
     for the other inputs): the box its points were drawn from."""
     from ..analysis import parameter_specs
-    from ..results import load
 
-    specs = parameter_specs(load(path))
+    specs = parameter_specs(run)
     box = np.full((2, len(inputs)), np.nan)
     for k, name in enumerate(inputs):
         rng = specs.get(name.removeprefix("parameters/"), {}).get("range")
@@ -247,8 +246,11 @@ def train_from_run(path: str | Path, inputs: list[str], output: str, **options: 
     """`Emulator.train` on the valid points of a run file; the validated domain reaches
     the prior range of the inputs that are parameters of the run (valid points stop short
     of the edges, which a sampler such as differential evolution visits)."""
-    x, y = training_data(path, inputs, output)
-    options.setdefault("domain", prior_box(path, inputs))
+    from ..results import load
+
+    run = load(path)
+    x, y = training_data(run, inputs, output)
+    options.setdefault("domain", prior_box(run, inputs))
     return Emulator.train(x, y, inputs=inputs, output=output, **options)
 
 
