@@ -12,14 +12,13 @@ The likelihood is the main job's, yaml/nmssm.yaml (twelve parameters in the seed
 box, every likelihood term, built-in physics). Each method gets the same number of
 evaluations (``--budget``), one method after the other in this process (one core):
 
-- ``ml_scan``: the framework's ML-steered scan, its defaults and the main job's batches
-  of 200, with ``max_evaluations`` = budget and a ``target_points`` it cannot reach, so
-  that it spends the whole budget, and ``best_loglike`` = ln L_ref (the reference below,
-  which DLScanner's labels use too);
+- ``ml_scan``: the framework's ML-steered scan with the main job's settings (the
+  ``samplers.ml_scan`` entry of yaml/nmssm.yaml), with ``max_evaluations`` = budget and a
+  ``target_points`` it cannot reach, so that it spends the whole budget, and
+  ``best_loglike`` = ln L_ref (the reference below, which DLScanner's labels use too);
 - ``ml_scan*1``, ``ml_scan*2``, ...: the same with the options of ``--ml-variants``
-  (KEY=VALUE,...; by default `VARIANTS`: ``best_loglike=null`` (Delta chi^2 to its own
-  best point), ``exploit_fraction=0`` (the P^2 x distance rule alone),
-  ``hidden=[100,100,100,100]``, and that with ``exploit_fraction=1,uncertainty_weight=0``);
+  (KEY=VALUE,...) on top; the variant ``defaults`` is the sampler's own defaults instead
+  of the main job's entry (by default `VARIANTS`: ``defaults`` alone);
 - ``random``: prior draws;
 - ``dlscanner``: the seed scan's loop, the pip package ``dlscanner`` (numpy < 2 and
   TensorFlow, so in its own environment), its defaults (K = 100 points per round, 100 K
@@ -80,12 +79,11 @@ from fit.ml.labels import delta_chi2_threshold  # noqa: E402
 RUN_FILE = ROOT / "yaml" / "nmssm.yaml"
 METHODS = ("ml_scan", "random", "dlscanner")
 BINS = 10
-#: options of the further ML scans run by default (rows ml_scan*1, ...): without ln L_ref
-#: (Delta chi^2 to its own best point), the P^2 x distance rule alone (the batch rule
-#: before exploit_fraction), a wider committee (four hidden layers of 100, as DLScanner's
-#: network), and that steered by the mean alone
-VARIANTS = ("best_loglike=null", "exploit_fraction=0", "hidden=[100,100,100,100]",
-            "hidden=[100,100,100,100],exploit_fraction=1,uncertainty_weight=0")
+#: the further ML scans run by default (rows ml_scan*1, ...): the sampler's own defaults
+#: beside the main job's settings
+VARIANTS = ("defaults",)
+#: the variant that drops the main job's ml_scan entry
+DEFAULTS = "defaults"
 
 
 @dataclass
@@ -111,13 +109,25 @@ class Run:
 
 
 def config_with(sampler: dict, seed: int, workdir: Path, label: str) -> Path:
-    """The main job's run file with this sampler entry and seed."""
+    """The main job's run file with this sampler entry (complete: the file's ``samplers:``
+    settings, which would be merged into it, are dropped) and seed. The terms run in the
+    file's order (``term_order: yaml``): with the adaptive order the partial ln L of the
+    points ``skip_below`` cuts short, which the labels see, vary from run to run, and a
+    seed would not repeat its points."""
     config = yaml.safe_load(RUN_FILE.read_text())
+    config.pop("samplers", None)
     config["sampler"] = sampler
     config["seed"] = seed
+    config["term_order"] = "yaml"
     path = workdir / f"{label}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+def main_job_ml_scan() -> dict:
+    """The main job's ``samplers.ml_scan`` entry (its options, without ``name``)."""
+    config = yaml.safe_load(RUN_FILE.read_text())
+    return dict(config.get("samplers", {}).get("ml_scan") or {})
 
 
 def run_fit(method: str, sampler: dict, seed: int, workdir: Path) -> Run:
@@ -401,14 +411,16 @@ def main() -> None:
         else:
             reference = args.reference_loglike
         # the ML scan gets ln L_ref as DLScanner does (its labels are taken to it)
-        ml_scan = {"name": "ml_scan", "batch_size": 200, "max_evaluations": args.budget,
-                   "target_points": args.budget + 1, "best_loglike": reference}
+        budget = {"max_evaluations": args.budget, "target_points": args.budget + 1,
+                  "best_loglike": reference}
+        ml_scan = {**main_job_ml_scan(), "name": "ml_scan", **budget}
         samplers = {"ml_scan": ml_scan,
                     "random": {"name": "random", "n_points": args.budget, "batch_size": 1000}}
         methods = list(args.methods)
         for i, variant in enumerate(args.ml_variants if "ml_scan" in methods else [], 1):
-            samplers[f"ml_scan*{i}"] = {**ml_scan, **yaml.safe_load(
-                "{" + variant.replace("=", ": ") + "}")}
+            samplers[f"ml_scan*{i}"] = ({"name": "ml_scan", **budget} if variant == DEFAULTS
+                                        else {**ml_scan, **yaml.safe_load(
+                                            "{" + variant.replace("=", ": ") + "}")})
             methods.insert(methods.index("ml_scan") + i, f"ml_scan*{i}")
             print(f"ml_scan*{i}: the ML scan with {variant}")
         for method in methods:
