@@ -141,3 +141,18 @@ def test_the_shipped_omega_h2_emulator_follows_the_freeze_out(registry):
     assert emulator.inside(x).all()
     ratio = emulator.predict(x) / omega[done]
     assert np.mean(np.abs(ratio - 1.0) < 0.3) >= 0.7, np.sort(ratio)
+
+
+def test_the_main_jobs_ml_scan_settings_run_on_the_whole_chain(tmp_path):
+    """The one-line switch to the ML scan: its settings in ``samplers: ml_scan:`` (rounds
+    of 40 for the NMSSM's broad region) are accepted, and two rounds go through the real
+    chain with every point's round written."""
+    command = [sys.executable, *readme_main_job()[1:], "--sampler", "ml_scan", "--set",
+               "sampler.max_evaluations=80", "--output", str(tmp_path), "-q"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr
+    r = load(tmp_path)
+    assert len(r) == 80
+    rounds = np.asarray(r.sampler["round"])
+    np.testing.assert_array_equal(np.bincount(rounds), [40, 40])
+    assert set(r.terms) == FAMILIES
