@@ -31,13 +31,10 @@ import numpy as np
 
 from .kernels import KernelClass
 
-#: Gauss-Legendre points of the t average
-GAUSS_POINTS = 8
 #: a t- or u-channel pole nearer than this many half-widths of the t range is moved there
 NEAR_LIMIT = 1.05
 #: rows per chunk of the t average (bounds the memory of the (pairs, rows, s, t) arrays)
 CHUNK = 256
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(GAUSS_POINTS)
 
 
 @dataclass(frozen=True)
