@@ -79,11 +79,11 @@ from fit.ml.labels import delta_chi2_threshold  # noqa: E402
 RUN_FILE = ROOT / "yaml" / "nmssm.yaml"
 METHODS = ("ml_scan", "random", "dlscanner")
 BINS = 10
-#: the further ML scans run by default (rows ml_scan*1, ...): the sampler's own defaults
-#: beside the main job's settings
-VARIANTS = ("defaults",)
-#: the variant that drops the main job's ml_scan entry
+#: the variant that drops the main job's ml_scan entry: the sampler's own defaults
 DEFAULTS = "defaults"
+#: the further ML scans run by default (rows ml_scan*1, ...): the defaults beside the main
+#: job's settings
+VARIANTS = (DEFAULTS,)
 
 
 @dataclass

@@ -32,6 +32,15 @@ def readme_main_job() -> list[str]:
     return shlex.split(block.splitlines()[0])
 
 
+def run_main_job(output: Path, *options: str):
+    """The README's main-job command with these options and ``--output``, loaded."""
+    command = [sys.executable, *readme_main_job()[1:], *options, "--output", str(output),
+               "-q"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return load(output)
+
+
 def test_the_readme_main_job_is_the_nmssm_fit():
     command = readme_main_job()
     assert command[:3] == ["python", "-m", "fit"] and command[3] == "yaml/nmssm.yaml"
@@ -51,11 +60,7 @@ def test_the_main_job_with_a_small_budget_writes_every_term(tmp_path):
     """Two generations of a small differential-evolution population through the whole
     built-in chain: every term has its column, and each point has every term computed
     unless it is invalid or was skipped after a hopeless term."""
-    command = [sys.executable, *readme_main_job()[1:], "--set", "sampler.popsize=16",
-               "--set", "sampler.maxgen=1", "--output", str(tmp_path), "-q"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert result.returncode == 0, result.stderr
-    r = load(tmp_path)
+    r = run_main_job(tmp_path, "--set", "sampler.popsize=16", "--set", "sampler.maxgen=1")
     assert len(r) == 32
     terms = json.loads(r.attrs["terms"])
     assert set(terms) == FAMILIES and set(r.terms) == FAMILIES
@@ -147,11 +152,7 @@ def test_the_main_jobs_ml_scan_settings_run_on_the_whole_chain(tmp_path):
     """The one-line switch to the ML scan: its settings in ``samplers: ml_scan:`` (rounds
     of 40 for the NMSSM's broad region) are accepted, and two rounds go through the real
     chain with every point's round written."""
-    command = [sys.executable, *readme_main_job()[1:], "--sampler", "ml_scan", "--set",
-               "sampler.max_evaluations=80", "--output", str(tmp_path), "-q"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert result.returncode == 0, result.stderr
-    r = load(tmp_path)
+    r = run_main_job(tmp_path, "--sampler", "ml_scan", "--set", "sampler.max_evaluations=80")
     assert len(r) == 80
     rounds = np.asarray(r.sampler["round"])
     np.testing.assert_array_equal(np.bincount(rounds), [40, 40])
@@ -164,15 +165,8 @@ def test_the_main_job_repeats_itself_with_one_seed(tmp_path):
     (``term_order: yaml``), not in an order learnt from measured costs, which vary from run
     to run and with them the path of differential evolution."""
     assert prepare(ROOT / "yaml" / "nmssm.yaml").config.term_order == "yaml"
-    runs = []
-    for name in ("first", "second"):
-        command = [sys.executable, *readme_main_job()[1:], "--set", "sampler.popsize=16",
-                   "--set", "sampler.maxgen=3", "--output", str(tmp_path / name), "-q"]
-        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT,
-                                timeout=600)
-        assert result.returncode == 0, result.stderr
-        runs.append(load(tmp_path / name))
-    first, second = runs
+    first, second = (run_main_job(tmp_path / name, "--set", "sampler.popsize=16", "--set",
+                                  "sampler.maxgen=3") for name in ("first", "second"))
     assert len(first) == len(second) == 64
     np.testing.assert_array_equal(first.cube["lambda_"], second.cube["lambda_"])
     np.testing.assert_array_equal(first.loglike, second.loglike)
