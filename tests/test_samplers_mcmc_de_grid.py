@@ -119,10 +119,15 @@ def test_emcee_with_de_moves_finds_both_modes_with_equal_weight(write_yaml, tmp_
 
 # --- differential evolution -----------------------------------------------------------------
 
-@pytest.mark.parametrize("ndim, popsize", [(3, 30), pytest.param(10, 50, marks=pytest.mark.slow)])
-def test_de_finds_the_rosenbrock_maximum(write_yaml, tmp_path, ndim, popsize):
+@pytest.mark.parametrize("ndim, popsize, mutation", [
+    (3, 30, "rand"), (3, 30, "rand-to-best"),
+    pytest.param(10, 50, "rand", marks=pytest.mark.slow)])
+def test_de_finds_the_rosenbrock_maximum(write_yaml, tmp_path, ndim, popsize, mutation):
+    """The Rosenbrock function's maximum, log L = 0 at x = (1, ..., 1), with either
+    mutation rule."""
     likelihood = f"rosenbrock: {{parameters: [{', '.join(names(ndim))}]}}"
     path = write_yaml(run_yaml(likelihood, ndim, f"{{name: de, popsize: {popsize}, "
+                                                 f"mutation: {mutation}, "
                                                  f"convthresh: 1.0e-4, maxgen: 3000}}", box=5))
     r = load(run(path, output=tmp_path / "out"))
     info = sampler_info(r)
@@ -186,6 +191,27 @@ def test_finished_runs_continue_with_more_steps_or_generations(write_yaml, tmp_p
             np.testing.assert_array_equal(r.posterior[column], reference.posterior[column])
 
 
+def test_lambda_jde_continues_from_its_checkpoint_or_from_the_file_alone(write_yaml, tmp_path):
+    """rand-to-best keeps each individual's lambda: a run continued with a larger maxgen,
+    from the checkpoint or (checkpoint removed) by replaying the file, is the run made in
+    one go."""
+    options = "{{name: de, popsize: 20, maxgen: {}, convthresh: 0.0, mutation: rand-to-best}}"
+    first = write_yaml(run_yaml(gaussian(2), 2, options.format(15)), "short.yaml")
+    second = write_yaml(run_yaml(gaussian(2), 2, options.format(30)), "long.yaml")
+    reference = load(run(second, output=tmp_path / "reference" / "run.h5"))
+    for drop_checkpoint in (False, True):
+        out = tmp_path / str(drop_checkpoint) / "run.h5"
+        run(first, output=out)
+        checkpoint = out.with_name("run.de.npz")
+        assert np.load(checkpoint)["lam"].shape == (20,)
+        if drop_checkpoint:
+            checkpoint.unlink()
+        r = load(run(second, output=out, resume=True))
+        assert len(r) == len(reference) == 20 * 31
+        np.testing.assert_array_equal(r.parameters["x1"], reference.parameters["x1"])
+        np.testing.assert_array_equal(r.loglike, reference.loglike)
+
+
 # --- grid -----------------------------------------------------------------------------------
 
 def test_grid_points_coordinates_best_point_and_evidence(write_yaml, tmp_path):
@@ -227,6 +253,7 @@ def test_grid_edges_and_a_list_of_counts(write_yaml, tmp_path):
     ("{name: de, popsize: 3}", "popsize"),
     ("{name: de, convthresh: -1.0}", "convthresh"),
     ("{name: de, convsteps: 0}", "convsteps"),
+    ("{name: de, mutation: best}", "mutation"),
     ("{name: grid, points: [3]}", "points"),
     ("{name: grid, points: 0}", "points"),
     ("{name: grid, nodes: corners}", "nodes"),
