@@ -5,7 +5,8 @@ time, evaluates chunks itself in between, and collects results as they come:
 a slow point (a backend near its timeout) holds up one chunk, not the batch.
 The chunk width balances the fixed cost of each chunk (an evaluator call, a
 vectorised provider's set-up, a message) against the idle ranks at the end of
-a batch, from the measured cost of chunks on rank 0 (`Pool.modelled_seconds`).
+a batch, from the measured cost of chunks on rank 0 (`Pool.modelled_seconds`). A batch
+that runs faster on rank 0 alone (measured, not modelled: see `Pool`) stays there.
 On a 2-core machine a pool whose master only coordinates leaves a core idle;
 here rank 0 works too.
 """
@@ -27,10 +28,16 @@ TAG_WORK, TAG_RESULT, TAG_STOP = 11, 12, 13
 MESSAGE_SECONDS = 1e-4
 #: waiting for a message: spin this long [s], then sleep, doubling up to the cap [s]
 SPIN_SECONDS, SLEEP_CAP_SECONDS = 2e-4, 1e-3
-#: with rank 0 alone chosen, a batch goes over the ranks again after this many, so that
+#: recent batches of the current mode (rank 0 alone, or over all ranks) whose median wall
+#: time per point a try of the other mode is compared with; the first try comes after them
+MODE_MEMORY = 3
+#: after a switch of mode the other one is tried again after this many batches, so that
 #: the choice follows a cost that changes during the scan; the interval doubles (up to
-#: the cap) each time that probe confirms the choice
-PROBE_EVERY, PROBE_CAP = 16, 512
+#: the cap: at most one batch in 64 runs the slower way) each time a try confirms the mode
+PROBE_EVERY, PROBE_CAP = 16, 64
+#: chunks of one point cannot be split into two widths: rank 0 then times up to this many
+#: of them joined into one call, so that the fixed cost of a call stays measurable
+JOINED_CHUNKS = 4
 
 
 def wait_for_message(comm: Any, source: int, tag: int) -> None:
@@ -49,7 +56,9 @@ class ChunkCost:
     """Running estimate of the time to evaluate a chunk of w points, T(w) = a + b w [s]:
     a is the fixed cost of a call (a vectorised provider's set-up, the evaluator's own
     bookkeeping), b the cost per point. Least squares over the last ``memory`` chunks
-    timed on rank 0, which times a short chunk now and then so that the widths differ."""
+    timed on rank 0, which times a short chunk now and then (or, with chunks of one point,
+    a few of them joined) so that the widths differ: with one width alone the fit cannot
+    tell a from b, and chunks of one point would stay so however large a is."""
 
     def __init__(self, memory: int = 32):
         self.samples: deque[tuple[int, float]] = deque(maxlen=memory)
@@ -77,28 +86,30 @@ class ChunkCost:
 class Pool:
     """Evaluates unit-cube batches over all ranks of ``comm`` (None: this process alone).
 
-    A batch so cheap that handing it out costs more than computing it (a toy likelihood
-    in small batches, as nested samplers ask for) is evaluated on rank 0 alone: the pool
-    compares the modelled time of the batch on rank 0, a + b n, with that over all ranks,
-    the modelled computing time plus the overhead measured on earlier spread batches (the
-    least of the last five, as the first ones carry the workers' warm-up), so
-    that N ranks are never much slower than one. After `PROBE_EVERY` such batches one is
-    spread anyway, to follow a cost that changes as the scan moves (the interval doubles
-    while the probes confirm rank 0 alone, up to `PROBE_CAP`).
+    Whether a batch goes over the ranks or stays on rank 0 alone is measured, not
+    modelled: a batch so cheap that handing it out costs more than computing it (a toy
+    likelihood in small batches, as nested samplers ask for) is faster on rank 0, while
+    costly points gain from every rank even where a model of fixed and per-point costs
+    would hesitate (ranks that contend for memory, points of uneven cost). The pool starts
+    over all ranks, tries the other mode after `MODE_MEMORY` batches and keeps whichever
+    gave the lower wall time per point, the try against the median of the current mode's
+    last `MODE_MEMORY` batches; it tries again after `PROBE_EVERY` batches, the interval
+    doubling (up to `PROBE_CAP`) while the tries confirm the choice.
     """
 
     def __init__(self, comm: Any | None, evaluate: Callable[[np.ndarray], PointBatch],
-                 depth: int = 3):
+                 depth: int = 3, clock: Callable[[], float] = time.perf_counter):
         self.comm = comm
         self.size = 1 if comm is None else comm.Get_size()
         self.evaluate = evaluate
         self.depth = depth  # chunks queued per worker, so none idles while rank 0 computes
+        self.clock = clock  # wall time [s]
         self.cost = ChunkCost()  # measured on rank 0
-        #: wall time of recent spread batches beyond the model [s]; their minimum is the
-        #: overhead (the first batches also carry the workers' warm-up)
-        self.overheads: deque[float] = deque(maxlen=5)
-        self.local_streak = 0               # batches evaluated on rank 0 alone in a row
-        self.probe_interval = PROBE_EVERY   # local batches before the next spread one
+        self.alone = False                  # current mode: rank 0 alone, or all ranks
+        #: wall time per point [s] of the current mode's recent batches
+        self.recent: deque[float] = deque(maxlen=MODE_MEMORY)
+        self.streak = 0                     # batches in the current mode since the last try
+        self.probe_interval = MODE_MEMORY   # batches before the next try of the other mode
         #: rank 0's own serial work (writing output), done once per batch while the
         #: workers compute their first chunks instead of between batches, when they idle
         self.background: Callable[[], None] | None = None
@@ -133,9 +144,9 @@ class Pool:
         return rounds * chunk + 0.5 * chunk
 
     def _timed_evaluate(self, cube: np.ndarray) -> PointBatch:
-        start = time.perf_counter()
+        start = self.clock()
         batch = self.evaluate(cube)
-        self.cost.add(len(cube), time.perf_counter() - start)
+        self.cost.add(len(cube), self.clock() - start)
         return batch
 
     def _evaluate_split(self, cube: np.ndarray) -> PointBatch:
@@ -150,40 +161,38 @@ class Pool:
         if self.background is not None:
             self.background()
 
-    def _alone_is_faster(self, n: int) -> bool:
-        """Whether rank 0 alone would finish this batch sooner than all ranks together."""
-        estimate = self.cost.fit()
-        if estimate is None or len(self.overheads) < 2:
-            return False
-        a, b = estimate
-        spread = self.modelled_seconds(n, self.chunk_width(n), a, b) + min(self.overheads)
-        return a + b * n < spread and self.local_streak < self.probe_interval
-
     def map(self, cube: np.ndarray) -> tuple[PointBatch, np.ndarray]:
         """Evaluate the points (rank 0 only); returns the batch in input order and the ranks."""
         cube = np.atleast_2d(cube)
         n = len(cube)
         if self.size == 1 or n == 0:
             return self.evaluate(cube), np.zeros(n, dtype=np.int32)
-        if self._alone_is_faster(n):
-            self.local_streak += 1
-            batch = self._timed_evaluate(cube)
+        trying = self.streak >= self.probe_interval
+        alone = self.alone != trying
+        started = self.clock()
+        if alone:   # in two calls now and then, so that the chunk widths keep varying
+            split = self.cost.wants_short_chunk()
+            batch = (self._evaluate_split if split else self._timed_evaluate)(cube)
             self._background()
-            return batch, np.zeros(n, dtype=np.int32)
-        probing = self.local_streak > 0
-        self.local_streak = 0
-        started = time.perf_counter()
-        batch, ranks = self._spread(cube)
-        estimate = self.cost.fit()
-        if estimate is not None:
-            width = self.chunk_width(n)
-            extra = time.perf_counter() - started - self.modelled_seconds(n, width, *estimate)
-            self.overheads.append(max(extra, 0.0))
-            if probing:   # was the probe worth it? then look again soon, else less often
-                confirmed = self._alone_is_faster(n)
-                self.probe_interval = (min(2 * self.probe_interval, PROBE_CAP) if confirmed
-                                       else PROBE_EVERY)
+            ranks = np.zeros(n, dtype=np.int32)
+        else:
+            batch, ranks = self._spread(cube)
+        self._record(alone, trying, (self.clock() - started) / n)
         return batch, ranks
+
+    def _record(self, alone: bool, trying: bool, seconds_per_point: float) -> None:
+        """Keep the mode of lower wall time per point (see the class docstring)."""
+        if not trying:
+            self.streak += 1
+            self.recent.append(seconds_per_point)
+            return
+        self.streak = 0
+        if seconds_per_point < float(np.median(self.recent)):
+            self.alone = alone
+            self.recent = deque([seconds_per_point], maxlen=MODE_MEMORY)
+            self.probe_interval = PROBE_EVERY
+        else:
+            self.probe_interval = min(max(2 * self.probe_interval, PROBE_EVERY), PROBE_CAP)
 
     def _spread(self, cube: np.ndarray) -> tuple[PointBatch, np.ndarray]:
         """The batch in chunks over all ranks, rank 0 included."""
@@ -191,8 +200,9 @@ class Pool:
 
         n = len(cube)
         width = self.chunk_width(n)
-        queue = deque((j, start) for j, start in enumerate(range(0, n, width)))
-        results: list[tuple[PointBatch, int] | None] = [None] * len(queue)
+        queue = deque((j, start, min(n, start + width))
+                      for j, start in enumerate(range(0, n, width)))
+        results: dict[int, tuple[PointBatch, int]] = {}  # by first chunk
         load = dict.fromkeys(range(1, self.size), 0)  # chunks each worker holds
         sends = []  # non-blocking: a worker busy with its first chunk must not block rank 0
         status = MPI.Status()
@@ -203,7 +213,7 @@ class Pool:
             results[j] = (batch, status.Get_source())
             load[status.Get_source()] -= 1
 
-        few_chunks = len(results) < 2 * self.depth * self.size
+        few_chunks = len(queue) < 2 * self.depth * self.size
 
         def wants_work(worker: int) -> bool:
             # queue up to `depth` chunks per worker while there is plenty of work (near the
@@ -216,31 +226,34 @@ class Pool:
             share = (len(queue) + sum(load.values())) / self.size
             return not few_chunks or load[worker] + 1 <= share
 
-        split = self.cost.wants_short_chunk()  # rank 0 splits one chunk (see ChunkCost)
+        split = self.cost.wants_short_chunk()  # rank 0 varies its widths (see ChunkCost)
         background = True
         while queue or any(load.values()):
             for worker in sorted(load, key=load.get):
                 while queue and wants_work(worker):
-                    j, start = queue.popleft()
-                    sends.append(self.comm.isend((j, cube[start:start + width]), dest=worker,
+                    j, start, stop = queue.popleft()
+                    sends.append(self.comm.isend((j, cube[start:stop]), dest=worker,
                                                  tag=TAG_WORK))
                     load[worker] += 1
             if background:  # the workers hold chunks now
                 self._background()
                 background = False
             if queue:
-                j, start = queue.popleft()
+                j, start, stop = queue.popleft()
+                if split and width == 1:   # the queue is a run of chunks: join the next
+                    for _ in range(min(JOINED_CHUNKS - 1, len(queue))):
+                        stop = queue.popleft()[2]
                 evaluate = self._evaluate_split if split else self._timed_evaluate
-                results[j] = (evaluate(cube[start:start + width]), 0)
+                results[j] = (evaluate(cube[start:stop]), 0)
                 split = False
                 while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=TAG_RESULT):
                     receive()
             else:
                 receive()
         MPI.Request.waitall(sends)
-        batches = [r[0] for r in results]
-        ranks = np.concatenate([np.full(len(b), r, dtype=np.int32) for b, r in results])
-        return PointBatch.concat(batches), ranks
+        chunks = [results[j] for j in sorted(results)]
+        ranks = np.concatenate([np.full(len(b), r, dtype=np.int32) for b, r in chunks])
+        return PointBatch.concat([b for b, _ in chunks]), ranks
 
     def serve(self) -> None:
         """Worker loop (ranks > 0): evaluate chunks until rank 0 says stop.

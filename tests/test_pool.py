@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from fit.pool import MESSAGE_SECONDS, PROBE_EVERY, ChunkCost, Pool, wait_for_message
+from fit.evaluate import PointBatch
+from fit.pool import (
+    MESSAGE_SECONDS,
+    MODE_MEMORY,
+    PROBE_CAP,
+    PROBE_EVERY,
+    ChunkCost,
+    Pool,
+    wait_for_message,
+)
 
 
 def two_ranks() -> Pool:
@@ -101,58 +111,152 @@ def test_short_chunks_only_while_the_widths_do_not_vary():
     assert cost.wants_short_chunk()
 
 
-def cheap_pool(spread_calls: list[int]) -> Pool:
-    """Two ranks whose spread batches are replaced by a record of their size."""
-    pool = Pool(SimpleNamespace(Get_size=lambda: 2), evaluate=lambda cube: len(cube))
+class FakeClock:
+    """Wall time [s] that advances only by the modelled cost of what the pool runs."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def evaluated(cube: np.ndarray) -> PointBatch:
+    """A batch whose log L is minus the first coordinate (to check the order of points)."""
+    n = len(cube)
+    return PointBatch(params={"x": cube[:, 0]}, loglike=-cube[:, 0], valid=np.ones(n, bool),
+                      code=np.zeros(n, int), reason=np.full(n, "", dtype=object))
+
+
+def timed_pool(alone_seconds, spread_seconds) -> tuple[Pool, list[int]]:
+    """Two ranks on a fake clock: a batch of n points costs ``alone_seconds(n)`` on rank 0
+    alone and ``spread_seconds(n)`` over both ranks; spread batches are recorded."""
+    clock = FakeClock()
+    spread_calls: list[int] = []
+
+    def evaluate(cube):
+        clock.now += alone_seconds(len(cube))
+        return evaluated(cube)
 
     def spread(cube):
         spread_calls.append(len(cube))
+        clock.now += spread_seconds(len(cube))
         return len(cube), None
 
+    pool = Pool(SimpleNamespace(Get_size=lambda: 2), evaluate=evaluate, clock=clock)
     pool._spread = spread
-    return pool
+    return pool, spread_calls
 
 
 def test_a_batch_cheaper_than_its_hand_out_stays_on_rank_0():
-    """A toy likelihood in batches of 16 (a nested sampler's queue): 20 us per call, 1 us
-    per point, and 5 ms of measured overhead for a spread batch: rank 0 alone is faster,
-    so the pool evaluates such batches there, and spreads one now and then to look again,
-    less often while the probes confirm the choice."""
-    calls: list[int] = []
-    pool = cheap_pool(calls)
-    for width in (4, 16):
-        pool.cost.add(width, 2e-5 + 1e-6 * width)
-    pool.overheads.extend([5e-3, 5e-3])
+    """A toy likelihood in batches of 16 (a nested sampler's queue): 36 us on rank 0
+    against 5 ms over two ranks. After its first batches the pool tries rank 0 alone,
+    keeps it, and spreads a batch now and then to look again, less often while those
+    tries confirm the choice."""
+    pool, calls = timed_pool(lambda n: 2e-5 + 1e-6 * n, lambda n: 5e-3)
     for _ in range(200):
         pool.map(np.zeros((16, 2)))
-    assert 0 < len(calls) <= 200 // PROBE_EVERY          # probes only
-    assert pool.probe_interval > PROBE_EVERY               # confirmed: looked less often
+    assert pool.alone
+    # the first MODE_MEMORY batches, then tries after 16, 32, 64 and 64 batches alone
+    assert len(calls) == MODE_MEMORY + 4
+    assert pool.probe_interval == PROBE_CAP == 4 * PROBE_EVERY
 
 
-def test_an_expensive_batch_is_spread():
-    """5 ms per point: 16 points take 80 ms on rank 0, about half over two ranks."""
-    calls: list[int] = []
-    pool = cheap_pool(calls)
-    for width in (4, 16):
-        pool.cost.add(width, 5e-3 * width)
-    pool.overheads.extend([5e-3, 5e-3])
-    for _ in range(10):
+def test_batches_on_rank_0_keep_the_fixed_cost_measured():
+    """Batches on rank 0 alone have one width; rank 0 splits one now and then, so that the
+    fit still tells the fixed cost from the cost per point. With one width alone it took
+    the whole time as cost per point, and the next try over the ranks went in chunks of one
+    point, each paying the fixed cost: the try failed whatever the truth."""
+    a, b, n = 0.25, 3e-3, 120
+    pool, _ = timed_pool(lambda m: a + b * m, lambda m: 10.0)
+    for _ in range(100):
+        pool.map(np.zeros((n, 2)))
+    assert pool.alone
+    fixed, per_point = pool.cost.fit()
+    assert fixed == pytest.approx(a) and per_point == pytest.approx(b)
+    assert pool.chunk_width(n) == n // 2
+
+
+def test_costly_points_are_spread_even_where_the_cost_model_hesitates():
+    """The built-in NMSSM chain in batches of 120 (the main job's population): 0.25 s per
+    call and 3 ms per point. The model of rounds of chunks puts the batch on rank 0 alone
+    (0.61 s against 1.5 chunks of 0.43 s), but measured over two ranks it takes 0.5 s; the
+    pool keeps the ranks and tries rank 0 alone only now and then."""
+    a, b, n = 0.25, 3e-3, 120
+    pool, calls = timed_pool(lambda m: a + b * m, lambda m: 0.5)
+    pool.cost.add(30, a + b * 30)
+    pool.cost.add(60, a + b * 60)
+    assert a + b * n < pool.modelled_seconds(n, pool.chunk_width(n), a, b)
+    for _ in range(100):
+        pool.map(np.zeros((n, 2)))
+    assert not pool.alone
+    assert len(calls) >= 100 - 4     # tries alone after 3, then 16, 32 batches more
+
+
+def test_the_choice_follows_a_cost_that_changes_during_the_scan():
+    """Points that become cheap as the scan moves (e.g. a sampler leaving an expensive
+    region) move the batches to rank 0 once a try shows it faster."""
+    cheap = [False]
+    pool, _ = timed_pool(lambda n: (1e-5 if cheap[0] else 1e-2) * n, lambda n: 1e-3 + 6e-3 * n)
+    for _ in range(60):
         pool.map(np.zeros((16, 2)))
-    assert calls == [16] * 10
+    assert not pool.alone
+    cheap[0] = True
+    for _ in range(pool.probe_interval - pool.streak + 1):
+        pool.map(np.zeros((16, 2)))
+    assert pool.alone
 
 
-def test_no_choice_before_the_overhead_is_measured_twice():
-    """The first spread batch decides nothing (it carries the workers' warm-up), and a
-    warm-up of a second among the measurements does not make cheap batches look dear: the
-    least of the recent overheads counts."""
-    calls: list[int] = []
-    pool = cheap_pool(calls)
-    for width in (4, 16):
-        pool.cost.add(width, 2e-5 + 1e-6 * width)
-    pool.overheads.append(1.0)                   # the first spread batch: warm-up
-    assert not pool._alone_is_faster(16)
-    pool.overheads.append(1e-4)
-    assert pool._alone_is_faster(16)             # 36 us alone against > 0.1 ms spread
+class InlineComm:
+    """Two ranks in one process for `Pool._spread`: a chunk sent to rank 1 is evaluated
+    at once, its result waits to be received."""
+
+    def __init__(self, evaluate):
+        self.evaluate = evaluate
+        self.results: deque = deque()
+
+    def Get_size(self) -> int:  # noqa: N802 (mpi4py's name)
+        return 2
+
+    def isend(self, message, dest, tag):
+        from mpi4py import MPI
+
+        j, cube = message
+        self.results.append((j, self.evaluate(cube)))
+        return MPI.REQUEST_NULL
+
+    def Iprobe(self, source, tag) -> bool:  # noqa: N802 (mpi4py's name)
+        return bool(self.results)
+
+    def recv(self, source, tag, status):
+        status.Set_source(1)
+        return self.results.popleft()
+
+
+def test_chunks_of_one_point_do_not_hide_a_fixed_cost():
+    """A cost model that saw chunks of one point only (after a noisy fit put the width
+    there) has no second width to measure the fixed cost of a call and, with a = 0, keeps
+    chunks of one point: the built-in NMSSM chain then ran ~20x slower under MPI. Rank 0
+    times a few such chunks joined into one call, the fit finds the 0.13 s per call, and
+    the width grows; the points come back in their order with their ranks."""
+    pytest.importorskip("mpi4py")
+    a, b, n = 0.13, 5e-3, 120
+    clock = FakeClock()
+
+    def evaluate(cube):
+        clock.now += a + b * len(cube)
+        return evaluated(cube)
+
+    pool = Pool(InlineComm(evaluate), evaluate=evaluate, clock=clock)
+    for _ in range(ChunkCost().samples.maxlen):
+        pool.cost.add(1, a + b)
+    assert pool.chunk_width(n) == 1
+    cube = np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
+    batch, ranks = pool._spread(cube)
+    np.testing.assert_array_equal(batch.params["x"], cube[:, 0])
+    assert set(ranks) == {0, 1}
+    assert pool.cost.fit()[0] == pytest.approx(a)
+    assert pool.chunk_width(n) > 10
 
 
 def test_waiting_for_a_message_sleeps_instead_of_spinning():
