@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -83,6 +84,19 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
                         datefmt="%H:%M:%S", stream=sys.stderr)
 
 
+def _resumed_with(attrs: Any, resume: dict[str, Any]) -> str:
+    """The sampler settings of a resumed part where they differ from the run's start
+    (e.g. ``--set samplers.de.maxgen=1000`` to go on), and its command-line overrides."""
+    sampler, options = resume.get("sampler"), resume.get("sampler_options")
+    started = (attrs.get("sampler"), json.loads(attrs.get("sampler_options", "null")))
+    text = ""
+    if sampler is not None and (sampler, options) != started:
+        text += f", sampler {sampler} {json.dumps(options, default=str)}"
+    if resume.get("overrides"):
+        text += f", overrides: {' '.join(resume['overrides'])}"
+    return text
+
+
 def info_text(path: str) -> str:
     """The summary printed by ``python -m fit info``."""
     from .results import load
@@ -96,6 +110,7 @@ def info_text(path: str) -> str:
              f"seed: {r.attrs.get('seed')}   started: {r.attrs.get('start_time')}"
              + "".join(f"\nresumed: {e['time']} from point {e['first_id']}"
                        + (" with a changed YAML (--force)" if "config" in e else "")
+                       + _resumed_with(r.attrs, e)
                        for e in json.loads(r.attrs.get("resumes", "[]"))),
              f"points: {n}   valid: {int(r.valid.sum())} ({r.valid.mean():.1%})" if n
              else "points: 0"]

@@ -268,6 +268,13 @@ def test_repeated_kills(tmp_path: Path, start: Callable[..., subprocess.Popen]) 
     assert len(r) == target
     assert len(resumes(r)) == 5
     assert_prefix_unchanged(r, before)
+    # `info` names the settings of the part that changed them, and only of that part
+    shown = fit_cli("info", out, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    resumed = [line for line in shown.stdout.splitlines() if line.startswith("resumed:")]
+    assert len(resumed) == 5
+    assert not any("sampler" in line for line in resumed[:4])
+    assert f'"n_points": {target}' in resumed[4]
 
 
 def test_info_prints_best_point(tmp_path: Path, registry) -> None:
