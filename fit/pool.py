@@ -38,6 +38,11 @@ PROBE_EVERY, PROBE_CAP = 16, 64
 #: chunks of one point cannot be split into two widths: rank 0 then times up to this many
 #: of them joined into one call, so that the fixed cost of a call stays measurable
 JOINED_CHUNKS = 4
+#: rank 0 alone is tried only where the cost model of its chunks puts a batch there within
+#: this factor of the measured time over all ranks (the model's chunks run beside busy
+#: workers, so it is somewhat pessimistic); a try the model calls hopeless would waste a
+#: batch of costly points
+TRY_ALONE_WITHIN = 1.5
 
 
 def wait_for_message(comm: Any, source: int, tag: int) -> None:
@@ -94,7 +99,8 @@ class Pool:
     over all ranks, tries the other mode after `MODE_MEMORY` batches and keeps whichever
     gave the lower wall time per point, the try against the median of the current mode's
     last `MODE_MEMORY` batches; it tries again after `PROBE_EVERY` batches, the interval
-    doubling (up to `PROBE_CAP`) while the tries confirm the choice.
+    doubling (up to `PROBE_CAP`) while the tries confirm the choice. Rank 0 alone is not
+    tried while the cost model of its chunks calls it hopeless (`TRY_ALONE_WITHIN`).
     """
 
     def __init__(self, comm: Any | None, evaluate: Callable[[np.ndarray], PointBatch],
@@ -167,7 +173,7 @@ class Pool:
         n = len(cube)
         if self.size == 1 or n == 0:
             return self.evaluate(cube), np.zeros(n, dtype=np.int32)
-        trying = self.streak >= self.probe_interval
+        trying = self.streak >= self.probe_interval and (self.alone or self._alone_may_win(n))
         alone = self.alone != trying
         started = self.clock()
         if alone:   # in two calls now and then, so that the chunk widths keep varying
@@ -179,6 +185,15 @@ class Pool:
             batch, ranks = self._spread(cube)
         self._record(alone, trying, (self.clock() - started) / n)
         return batch, ranks
+
+    def _alone_may_win(self, n: int) -> bool:
+        """Whether a try of rank 0 alone is worth a batch: no model yet, or the modelled time
+        alone, a + b n, within `TRY_ALONE_WITHIN` of the measured time over all ranks."""
+        estimate = self.cost.fit()
+        if estimate is None:
+            return True
+        a, b = estimate
+        return a + b * n < TRY_ALONE_WITHIN * float(np.median(self.recent)) * n
 
     def _record(self, alone: bool, trying: bool, seconds_per_point: float) -> None:
         """Keep the mode of lower wall time per point (see the class docstring)."""

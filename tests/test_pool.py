@@ -130,7 +130,8 @@ def evaluated(cube: np.ndarray) -> PointBatch:
 
 def timed_pool(alone_seconds, spread_seconds) -> tuple[Pool, list[int]]:
     """Two ranks on a fake clock: a batch of n points costs ``alone_seconds(n)`` on rank 0
-    alone and ``spread_seconds(n)`` over both ranks; spread batches are recorded."""
+    alone and ``spread_seconds(n)`` over both ranks, where rank 0 times its half as a
+    chunk of the cost model; spread batches are recorded."""
     clock = FakeClock()
     spread_calls: list[int] = []
 
@@ -140,6 +141,7 @@ def timed_pool(alone_seconds, spread_seconds) -> tuple[Pool, list[int]]:
 
     def spread(cube):
         spread_calls.append(len(cube))
+        pool.cost.add(len(cube) // 2, alone_seconds(len(cube) // 2))
         clock.now += spread_seconds(len(cube))
         return len(cube), None
 
@@ -193,16 +195,26 @@ def test_costly_points_are_spread_even_where_the_cost_model_hesitates():
     assert len(calls) >= 100 - 4     # tries alone after 3, then 16, 32 batches more
 
 
+def test_a_hopeless_try_of_rank_0_alone_is_not_made():
+    """2 ms per point without fixed cost, 1.05 ms over two ranks: the cost model puts rank 0
+    alone at 1.9x the measured time, so no batch is spent on trying it."""
+    pool, calls = timed_pool(lambda n: 2e-3 * n, lambda n: 1.05e-3 * n)
+    for _ in range(100):
+        pool.map(np.zeros((200, 2)))
+    assert calls == [200] * 100
+
+
 def test_the_choice_follows_a_cost_that_changes_during_the_scan():
     """Points that become cheap as the scan moves (e.g. a sampler leaving an expensive
-    region) move the batches to rank 0 once a try shows it faster."""
+    region) move the batches to rank 0 once rank 0's chunks show the change and a try
+    shows it faster."""
     cheap = [False]
     pool, _ = timed_pool(lambda n: (1e-5 if cheap[0] else 1e-2) * n, lambda n: 1e-3 + 6e-3 * n)
     for _ in range(60):
         pool.map(np.zeros((16, 2)))
     assert not pool.alone
     cheap[0] = True
-    for _ in range(pool.probe_interval - pool.streak + 1):
+    for _ in range(10):
         pool.map(np.zeros((16, 2)))
     assert pool.alone
 
