@@ -155,6 +155,11 @@ class Pool:
         self.cost.add(len(cube), self.clock() - start)
         return batch
 
+    def _evaluate_on_rank_0(self, cube: np.ndarray, vary_width: bool) -> PointBatch:
+        """Rank 0's own points, timed for the cost model: in two calls of different widths
+        when the model needs them (`ChunkCost.wants_short_chunk`), else in one."""
+        return (self._evaluate_split if vary_width else self._timed_evaluate)(cube)
+
     def _evaluate_split(self, cube: np.ndarray) -> PointBatch:
         """A chunk as a short piece and the rest, each timed (two widths for the fit)."""
         if len(cube) < 2:
@@ -176,9 +181,8 @@ class Pool:
         trying = self.streak >= self.probe_interval and (self.alone or self._alone_may_win(n))
         alone = self.alone != trying
         started = self.clock()
-        if alone:   # in two calls now and then, so that the chunk widths keep varying
-            split = self.cost.wants_short_chunk()
-            batch = (self._evaluate_split if split else self._timed_evaluate)(cube)
+        if alone:
+            batch = self._evaluate_on_rank_0(cube, self.cost.wants_short_chunk())
             self._background()
             ranks = np.zeros(n, dtype=np.int32)
         else:
@@ -258,8 +262,7 @@ class Pool:
                 if split and width == 1:   # the queue is a run of chunks: join the next
                     for _ in range(min(JOINED_CHUNKS - 1, len(queue))):
                         stop = queue.popleft()[2]
-                evaluate = self._evaluate_split if split else self._timed_evaluate
-                results[j] = (evaluate(cube[start:stop]), 0)
+                results[j] = (self._evaluate_on_rank_0(cube[start:stop], split), 0)
                 split = False
                 while self.comm.Iprobe(source=MPI.ANY_SOURCE, tag=TAG_RESULT):
                     receive()
